@@ -1,0 +1,53 @@
+"""The one record type that flows through every step of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Article:
+    """One news article, as read, and what the pipeline learns about it.
+
+    Attributes
+    ----------
+    id:
+        Stable identifier: the path relative to the folder given, or the record id.
+    text:
+        The article body exactly as read (boilerplate included).
+    title, outlet, published, path:
+        Optional metadata; ``published`` is an ISO date string when known.
+    meta:
+        Anything else the reader found (URL, author, extra columns).
+    clean:
+        Body with boilerplate removed (set by :mod:`dedup.boilerplate`).
+    removed:
+        ``(start, end, reason)`` spans of ``text`` that boilerplate removal dropped.
+    """
+
+    id: str
+    text: str
+    title: str = ""
+    outlet: str = ""
+    published: str = ""
+    path: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    clean: str | None = None
+    removed: list[tuple[int, int, str]] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        """The text the pipeline compares: cleaned body if available, else raw."""
+        return self.clean if self.clean is not None else self.text
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """A document that could not be read; reported, never silently dropped."""
+
+    source: str
+    problem: str
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return f"{self.source}: {self.problem}"

@@ -1,0 +1,203 @@
+"""Boilerplate removal for scraped Arabic news pages.
+
+Three rules, each recording what it removed as ``(start, end, reason)`` spans
+of the original text so reports and ``--explain`` can show them:
+
+* ``tail``: everything after a well-known closing marker (كلمات دلالية,
+  مقالات ذات صلة, اترك تعليقا, المصدر: …), where enough article precedes it;
+* ``read-also``: an inline "read also" marker and the headline lines after it;
+* ``repeated``: short lines that recur across many documents of the corpus
+  (site templates), the way large web-text pipelines drop repeated lines, and
+  lines that recur inside one document (card lists);
+* ``junk``: lines with no letters, font-size buttons, CSS rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .article import Article
+from .normalize import normalize
+
+#: Closing markers: the article is over once one of these opens a line.
+TAIL_MARKERS = tuple(
+    normalize(m)
+    for m in (
+        "كلمات دلالية",
+        "الكلمات الدلالية",
+        "الوسوم",
+        "وسوم",
+        "مقالات ذات صلة",
+        "مقالات مشابهة",
+        "مقالات متعلقة",
+        "أخبار ذات صلة",
+        "أخبار متعلقة",
+        "مواضيع ذات صلة",
+        "موضوعات ذات صلة",
+        "قد يهمك أيضا",
+        "قد يهمكم أيضا",
+        "قد يعجبك أيضا",
+        "اترك تعليقا",
+        "اترك تعليقاً",
+        "أضف تعليق",
+        "اضف تعليقك",
+        "التعليقات",
+        "الأكثر قراءة",
+        "الأكثر مشاهدة",
+        "شارك هذا المقال",
+        "شارك الخبر",
+        "تابعونا على",
+        "تابعنا على",
+        "إقرأ أيضا:",
+        "اقرأ أيضا:",
+    )
+)
+#: A short attribution line (المصدر: رويترز) closes the article too.
+SOURCE_MARKERS = tuple(normalize(m) for m in ("المصدر", "مصدر الخبر"))
+#: Inline "read also" markers: the marker line and the headlines after it go.
+READ_ALSO_MARKERS = tuple(
+    normalize(m) for m in ("اقرأ أيضا", "إقرأ أيضا", "اقرأ ايضا", "اقرأ المزيد", "طالع أيضا", "شاهد أيضا", "اقرأ كذلك")
+)
+
+_CSS_RE = re.compile(r"[{};]\s*$|^\s*[.#@]?[\w-]+(\s*[.#:][\w-]+)*\s*\{")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_LINE_RE = re.compile(r"[^\n]*\n?")
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int
+    raw: str
+    norm: str
+
+    @property
+    def words(self) -> int:
+        return len(self.norm.split())
+
+
+def _lines(text: str) -> list[_Line]:
+    out = []
+    for m in _LINE_RE.finditer(text):
+        if m.start() == m.end():
+            break
+        raw = m.group().rstrip("\n")
+        out.append(_Line(m.start(), m.start() + len(raw), raw, normalize(raw)))
+    return out
+
+
+def _is_junk(line: _Line) -> bool:
+    if not line.norm:
+        return False  # blank lines are kept (they separate paragraphs)
+    if not _LETTER_RE.search(line.raw):
+        return True
+    if line.norm in {"a", "a a"} or _CSS_RE.search(line.raw.strip()):
+        return True
+    return False
+
+
+class Boilerplate:
+    """Learns a corpus's repeated template lines, then strips boilerplate from articles.
+
+    Parameters
+    ----------
+    min_docs:
+        A line seen in at least this many documents is a template line...
+    max_words:
+        ...if it has at most this many words (reposted news paragraphs are long;
+        template lines are short, so reposts keep their text).
+    min_kept_words:
+        A closing marker only cuts if at least this many words precede it.
+    """
+
+    def __init__(self, min_docs: int = 4, max_words: int = 12, min_kept_words: int = 30) -> None:
+        if min_docs < 2:
+            raise ValueError(f"min_docs must be at least 2, got {min_docs}")
+        self.min_docs = min_docs
+        self.max_words = max_words
+        self.min_kept_words = min_kept_words
+        self.repeated_: set[str] = set()
+
+    def fit(self, texts: Iterable[str]) -> Boilerplate:
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update({ln.norm for ln in _lines(text) if ln.norm and ln.words <= self.max_words})
+        self.repeated_ = {line for line, n in counts.items() if n >= self.min_docs}
+        return self
+
+    def strip(self, article: Article) -> Article:
+        """Set ``article.clean`` and ``article.removed``; returns the article."""
+        clean, removed = self.strip_text(article.text)
+        article.clean, article.removed = clean, removed
+        return article
+
+    def strip_text(self, text: str) -> tuple[str, list[tuple[int, int, str]]]:
+        lines = _lines(text)
+        drop: dict[int, str] = {}
+        self._cut_tail(lines, drop)
+        self._cut_read_also(lines, drop)
+        within = Counter(ln.norm for ln in lines if ln.norm)
+        for i, ln in enumerate(lines):
+            if i in drop or not ln.norm:
+                continue
+            if _is_junk(ln):
+                drop[i] = "junk"
+            elif ln.words <= self.max_words and (ln.norm in self.repeated_ or within[ln.norm] >= 3):
+                drop[i] = "repeated"
+        kept = [ln.raw for i, ln in enumerate(lines) if i not in drop]
+        if not any(normalize(k) for k in kept):  # never strip an article to nothing
+            return text.strip(), []
+        clean = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+        return clean, _spans(lines, drop)
+
+    def _cut_tail(self, lines: list[_Line], drop: dict[int, str]) -> None:
+        words = 0
+        for i, ln in enumerate(lines):
+            is_tail = ln.norm.startswith(TAIL_MARKERS) or (ln.norm.startswith(SOURCE_MARKERS) and ln.words <= 6)
+            if is_tail and words >= self.min_kept_words:
+                for j in range(i, len(lines)):
+                    drop[j] = "tail"
+                return
+            words += ln.words
+
+    def _cut_read_also(self, lines: list[_Line], drop: dict[int, str]) -> None:
+        i = 0
+        while i < len(lines):
+            ln = lines[i]
+            if i not in drop and ln.norm.startswith(READ_ALSO_MARKERS) and ln.words <= 25:
+                drop[i] = "read-also"
+                j = i + 1
+                # the headlines that follow: short lines, blank lines between them
+                while j < len(lines) and j not in drop and (not lines[j].norm or lines[j].words <= 16):
+                    if lines[j].norm:
+                        drop[j] = "read-also"
+                    j += 1
+                i = j
+            else:
+                i += 1
+
+
+def _spans(lines: list[_Line], drop: dict[int, str]) -> list[tuple[int, int, str]]:
+    spans: list[tuple[int, int, str]] = []
+    for i in sorted(drop):
+        ln = lines[i]
+        if spans and spans[-1][2] == drop[i] and _only_blank_between(lines, spans[-1][1], ln.start):
+            spans[-1] = (spans[-1][0], ln.end, drop[i])
+        else:
+            spans.append((ln.start, ln.end, drop[i]))
+    return spans
+
+
+def _only_blank_between(lines: list[_Line], end: int, start: int) -> bool:
+    return all(not ln.norm for ln in lines if ln.start >= end and ln.end <= start and ln.start < start)
+
+
+def strip_corpus(articles: list[Article], cleaner: Boilerplate | None = None) -> Boilerplate:
+    """Fit a :class:`Boilerplate` on ``articles`` (unless given one) and strip each in place."""
+    cleaner = cleaner or Boilerplate().fit(a.text for a in articles)
+    for article in articles:
+        cleaner.strip(article)
+    return cleaner

@@ -1,0 +1,164 @@
+"""Command-line interface: each command calls the library and prints; results on stdout,
+diagnostics and progress on stderr."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .article import ReadProblem
+from .io import FieldMap, InputError, read_one
+from .pipeline import Settings
+
+app = typer.Typer(
+    help="Find duplicate and variant stories in Arabic news, show what each outlet added or dropped, "
+    "and guard ingestion with a persistent index.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+EXIT_INPUT = 2
+
+
+class ClusterFormat(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class CompareFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _problem(p: ReadProblem) -> None:
+    _err(f"dedup: cannot read {p.source}: {p.problem}")
+
+
+def _write(text: str, out: Optional[Path]) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        _err(f"dedup: wrote {out}")
+
+
+class _Progress:
+    """A progress bar on stderr for long runs (quiet for small inputs and non-terminals)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar = None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.__enter__()
+        return self
+
+    def __call__(self, stage: str, advance: int, total: int) -> None:
+        if self.bar is None:
+            return
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(stage, total=total)
+        self.bar.advance(self.tasks[stage], advance)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+FieldOpt = Annotated[Optional[str], typer.Option(help="JSONL/CSV field holding the id (default: id)")]
+
+
+@app.command()
+def cluster(
+    paths: Annotated[list[Path], typer.Argument(help="Folders (walked recursively), .jsonl or .csv files.")],
+    format: Annotated[ClusterFormat, typer.Option("--format", "-f", help="Output format.")] = ClusterFormat.table,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+    explain: Annotated[bool, typer.Option(help="Show why each group holds together: figures, shared sentences, boilerplate removed.")] = False,
+    id_field: FieldOpt = None,
+    text_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field holding the body (default: text, content or body)")] = None,
+    title_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field holding the headline (default: title)")] = None,
+    outlet_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field naming the outlet (default: outlet or source)")] = None,
+    date_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field with the publication date (default: published or date)")] = None,
+    shingle_size: Annotated[int, typer.Option(help="Words per shingle for near-duplicate detection.")] = 5,
+    num_perm: Annotated[int, typer.Option(help="MinHash permutations.")] = 128,
+    seed: Annotated[int, typer.Option(help="MinHash seed (same seed, same signatures).")] = 1,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log stage timings on stderr.")] = False,
+) -> None:
+    """Group articles into near-duplicates and same-story variants.
+
+    Every article appears in exactly one group; singletons are "unique".
+
+    Example: dedup cluster seeds/ --explain
+    """
+    from .formats import WRITERS
+    from .pipeline import cluster as run
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="dedup: %(message)s")
+    fields = FieldMap(id_field, text_field, title_field, outlet_field, date_field)
+    try:
+        settings = Settings(shingle_size=shingle_size, num_perm=num_perm, seed=seed)
+        with _Progress(True) as progress:
+            result = run([str(p) for p in paths], settings, fields, on_problem=_problem, progress=progress)
+    except (InputError, ValueError) as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_INPUT)
+    if not result.articles:
+        _err("dedup: no readable articles in the input")
+        raise typer.Exit(EXIT_INPUT)
+    _write(WRITERS[format.value](result, explain), out)
+    if result.problems:
+        _err(f"dedup: {len(result.problems)} document(s) could not be read (listed above)")
+
+
+@app.command()
+def compare(
+    file_a: Annotated[Path, typer.Argument(help="First article (.txt, .md or .html).")],
+    file_b: Annotated[Path, typer.Argument(help="Second article.")],
+    format: Annotated[CompareFormat, typer.Option("--format", "-f", help="Output format.")] = CompareFormat.text,
+) -> None:
+    """Say whether two articles are duplicates, variants of one story, or distinct.
+
+    Example: dedup compare seeds/000_fd40320715479528.txt seeds/001_c3ae010b9f71aa12.txt
+    """
+    from .compare import compare_articles
+
+    try:
+        a, b = read_one(file_a), read_one(file_b)
+    except InputError as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_INPUT)
+    verdict = compare_articles(a, b)
+    if format is CompareFormat.json:
+        typer.echo(json.dumps({"a": str(file_a), "b": str(file_b), **verdict.as_dict()}, ensure_ascii=False, indent=2))
+        return
+    e = verdict.as_dict()["evidence"]
+    typer.echo(f"{verdict.relation}  similarity {verdict.similarity:.2f}")
+    typer.echo(
+        f"  word 5-gram jaccard {e['shingle_jaccard']:.2f}, containment {e['containment']:.2f}, "
+        f"tf-idf cosine {e['tfidf_cosine']:.2f}, fact score {e['fact_score']:.2f}"
+    )
+    for s in e["shared_sentences"][:5]:
+        typer.echo(f"  shared ({s['similarity']:.2f}): {s['a'][:120]}")
+        typer.echo(f"                  {s['b'][:120]}")
+
+
+def main() -> None:  # pragma: no cover
+    app()

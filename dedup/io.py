@@ -1,0 +1,282 @@
+"""Reading articles: folders of text/HTML files, JSON Lines and CSV files.
+
+The only module that reads input files. Every document that cannot be read
+becomes a :class:`~dedup.article.ReadProblem` handed to the caller's
+``on_problem`` callback: nothing is dropped without a record.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .article import Article, ReadProblem
+
+TEXT_SUFFIXES = {".txt", ".md", ".text"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+RECORD_SUFFIXES = {".jsonl", ".ndjson", ".csv", ".jsonl.gz", ".ndjson.gz", ".csv.gz"}
+
+ProblemHandler = Callable[[ReadProblem], None]
+
+
+class InputError(Exception):
+    """The input as a whole cannot be used (a path that does not exist, say)."""
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Which record fields (JSON Lines / CSV) hold what. ``None`` means: try the usual names."""
+
+    id: str | None = None
+    text: str | None = None
+    title: str | None = None
+    outlet: str | None = None
+    date: str | None = None
+
+    _DEFAULTS = {
+        "id": ("id", "doc_id", "uid", "guid"),
+        "text": ("text", "content", "body", "article"),
+        "title": ("title", "headline"),
+        "outlet": ("outlet", "source", "site", "publisher", "domain"),
+        "date": ("published", "date", "datetime", "published_at", "date_extracted"),
+    }
+
+    def get(self, record: dict, name: str) -> object | None:
+        wanted = getattr(self, name)
+        if wanted is not None:
+            return record.get(wanted)
+        for key in self._DEFAULTS[name]:
+            if key in record and record[key] not in (None, ""):
+                return record[key]
+        return None
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for double in (".jsonl.gz", ".ndjson.gz", ".csv.gz"):
+        if name.endswith(double):
+            return double
+    return path.suffix.lower()
+
+
+def _looks_like_text(text: str) -> bool:
+    """Reject decodings full of control characters (binary data decoded by a lenient codec)."""
+    if not text:
+        return True
+    sample = text[:4000]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t\f\v") or 0x80 <= ord(ch) < 0xA0)
+    return bad / len(sample) < 0.01
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode bytes met in Arabic archives. Returns ``(text, encoding)``.
+
+    Tries, in order: a byte-order mark (UTF-8, UTF-16, UTF-32), strict UTF-8,
+    BOM-less UTF-16 (recognised by its NUL bytes), then Windows-1256.
+
+    Raises
+    ------
+    ValueError
+        When the bytes are binary or no candidate decodes them to text.
+    """
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"starts with a {enc} byte-order mark but is not valid {enc}: {exc.reason}") from exc
+    nul = data.count(b"\x00")
+    if nul:
+        if len(data) % 2 == 0 and nul >= len(data) // 4:
+            odd_nul = data[1::2].count(b"\x00")
+            enc = "utf-16-le" if odd_nul > nul / 2 else "utf-16-be"
+            try:
+                text = data.decode(enc)
+                if _looks_like_text(text):
+                    return text, enc
+            except UnicodeDecodeError:
+                pass
+        raise ValueError("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1256")
+    except UnicodeDecodeError as exc:  # cp1256 leaves a few bytes undefined
+        raise ValueError(f"not UTF-8, UTF-16 or Windows-1256: {exc.reason} at byte {exc.start}") from exc
+    if not _looks_like_text(text):
+        raise ValueError("undecodable: not UTF-8, UTF-16 or Windows-1256 text")
+    return text, "cp1256"
+
+
+def html_to_text(html: str) -> tuple[str, str]:
+    """Main text and title of an HTML page, by trafilatura (boilerplate-aware extraction)."""
+    import trafilatura  # imported here: only HTML inputs pay its import time
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True) or ""
+    meta = trafilatura.extract_metadata(html)
+    title = (meta.title if meta is not None and meta.title else "") or ""
+    return text, title
+
+
+def _read_file(path: Path, ident: str) -> Article:
+    data = path.read_bytes()
+    if not data.strip():
+        raise ValueError("empty file")
+    text, encoding = decode(data)
+    title = ""
+    if _suffix(path) in HTML_SUFFIXES:
+        text, title = html_to_text(text)
+        if not text.strip():
+            raise ValueError("HTML page has no main text that could be extracted")
+    if not text.strip():
+        raise ValueError("empty file")
+    return Article(id=ident, text=text, title=title, path=str(path), meta={"encoding": encoding})
+
+
+def _open_records(path: Path) -> io.TextIOBase:
+    raw = path.read_bytes()
+    if path.name.lower().endswith(".gz"):
+        raw = gzip.decompress(raw)
+    text, _ = decode(raw)
+    return io.StringIO(text, newline="")
+
+
+def _record_article(record: dict, fields: FieldMap, source: str, fallback_id: str) -> Article:
+    if not isinstance(record, dict):
+        raise ValueError("record is not an object")
+    text = fields.get(record, "text")
+    if text is None or not str(text).strip():
+        raise ValueError("record has no text" + (f" in field {fields.text!r}" if fields.text else ""))
+    rid = fields.get(record, "id")
+    used = {k for name in ("id", "text", "title", "outlet", "date") for k in [getattr(fields, name)] if k}
+    used |= {k for names in FieldMap._DEFAULTS.values() for k in names}
+    return Article(
+        id=str(rid) if rid not in (None, "") else fallback_id,
+        text=str(text),
+        title=str(fields.get(record, "title") or ""),
+        outlet=str(fields.get(record, "outlet") or ""),
+        published=str(fields.get(record, "date") or ""),
+        path=source,
+        meta={k: v for k, v in record.items() if k not in used},
+    )
+
+
+def _read_jsonl(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
+    with _open_records(path) as handle:
+        for lineno, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            where = f"{name}:{lineno}"
+            try:
+                yield _record_article(json.loads(line), fields, where, where)
+            except json.JSONDecodeError as exc:
+                on_problem(ReadProblem(where, f"invalid JSON: {exc.msg}"))
+            except ValueError as exc:
+                on_problem(ReadProblem(where, str(exc)))
+
+
+def _read_csv(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    with _open_records(path) as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames:
+            on_problem(ReadProblem(name, "CSV file has no header row"))
+            return
+        for record in reader:
+            where = f"{name}:{reader.line_num}"
+            if None in record:
+                on_problem(ReadProblem(where, "row has more cells than the header"))
+                continue
+            try:
+                yield _record_article(record, fields, where, where)
+            except ValueError as exc:
+                on_problem(ReadProblem(where, str(exc)))
+
+
+def _files_under(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield Path(root) / name
+
+
+def read_path(path: Path, ident: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
+    """Articles from one file: a document, or a file of records."""
+    suffix = _suffix(path)
+    try:
+        if suffix in {".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"}:
+            yield from _read_jsonl(path, ident, fields, on_problem)
+        elif suffix in {".csv", ".csv.gz"}:
+            yield from _read_csv(path, ident, fields, on_problem)
+        elif suffix in TEXT_SUFFIXES | HTML_SUFFIXES or suffix == "":
+            yield _read_file(path, ident)
+        else:
+            on_problem(ReadProblem(ident, f"unsupported file type {suffix!r} (expected .txt, .md, .html, .jsonl or .csv)"))
+    except (OSError, ValueError, EOFError, gzip.BadGzipFile) as exc:
+        on_problem(ReadProblem(ident, str(exc) if isinstance(exc, ValueError) else f"cannot read: {exc}"))
+
+
+def read(
+    paths: Iterable[str | os.PathLike],
+    fields: FieldMap = FieldMap(),
+    on_problem: ProblemHandler | None = None,
+) -> Iterator[Article]:
+    """All articles under ``paths`` (folders are walked recursively, in sorted order).
+
+    A folder's documents get ids relative to that folder; a file given directly
+    keeps the path as given. Ids met twice are made unique with ``#2``, ``#3``…
+    and reported.
+
+    Raises
+    ------
+    InputError
+        When a path does not exist.
+    """
+    problems: list[ReadProblem] = []
+    handler = on_problem or problems.append
+    seen: dict[str, int] = {}
+    for raw in paths:
+        root = Path(raw)
+        if not root.exists():
+            raise InputError(f"{raw}: no such file or folder")
+        files = ((p, p.relative_to(root).as_posix()) for p in _files_under(root)) if root.is_dir() else [(root, str(raw))]
+        for path, ident in files:
+            for article in read_path(path, ident, fields, handler):
+                count = seen.get(article.id, 0) + 1
+                seen[article.id] = count
+                if count > 1:
+                    new_id = f"{article.id}#{count}"
+                    handler(ReadProblem(article.path or ident, f"id {article.id!r} seen before; renamed {new_id!r}"))
+                    article.id = new_id
+                yield article
+
+
+def read_one(path: str | os.PathLike) -> Article:
+    """One document file, for ``compare`` and ``diff``. Raises :class:`InputError` if unreadable."""
+    problems: list[ReadProblem] = []
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{path}: no such file")
+    articles = list(read_path(p, str(path), FieldMap(), problems.append))
+    if problems:
+        raise InputError(str(problems[0]))
+    if len(articles) != 1:
+        raise InputError(f"{path}: expected one article, found {len(articles)}")
+    return articles[0]

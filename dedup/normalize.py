@@ -1,0 +1,194 @@
+"""Arabic text normalization: one small function per rule, composed by a config.
+
+Each rule is a module-level translation table or compiled regex with a tiny
+function around it, so it can be tested on its own. :func:`normalize` merges
+the character-level tables of the enabled rules into one table and applies it
+in a single pass, because a pass over the text per rule would dominate the
+run time on a large corpus.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, fields
+from functools import lru_cache
+
+#: Bumped whenever a rule changes its output; stored in persistent indexes so
+#: an index built with other rules is refused instead of silently mismatching.
+NORMALIZATION_VERSION = "1"
+
+_DIACRITICS = (
+    [chr(c) for c in range(0x064B, 0x0660)]  # harakat, tanwin, shadda, sukun, maddah, hamza marks
+    + ["\u0670"]  # dagger alef
+    + [chr(c) for c in range(0x0610, 0x061B)]  # Quranic honorifics and small marks
+    + [chr(c) for c in range(0x06D6, 0x06DD)]  # Quranic annotation marks
+    + [chr(c) for c in range(0x06DF, 0x06E5)]
+    + [chr(c) for c in range(0x06E7, 0x06E9)]
+    + [chr(c) for c in range(0x06EA, 0x06EE)]
+    + [chr(c) for c in range(0x08D3, 0x0900) if c != 0x08E2]  # extended Arabic marks
+)
+DIACRITICS_TABLE = {ord(c): None for c in _DIACRITICS}
+TATWEEL_TABLE = {0x0640: None}
+ALEF_TABLE = {ord(c): "\u0627" for c in "\u0623\u0625\u0622\u0671\u0672\u0673"}
+ALEF_MAQSURA_TABLE = {0x0649: "\u064A"}
+TEH_MARBUTA_TABLE = {0x0629: "\u0647"}
+HAMZA_TABLE = {0x0624: "\u0648", 0x0626: "\u064A"}
+PERSIAN_TABLE = {
+    0x06CC: "\u064A",  # Farsi yeh
+    0x06D2: "\u064A",  # yeh barree
+    0x06A9: "\u0643",  # keheh
+    0x06AA: "\u0643",  # swash kaf
+    0x06D5: "\u0647",  # ae
+    0x06C1: "\u0647",  # heh goal
+    0x06C0: "\u0647",  # heh with yeh above
+    0x06BE: "\u0647",  # heh doachashmee
+}
+DIGITS_TABLE = {
+    **{0x0660 + i: str(i) for i in range(10)},  # Arabic-Indic
+    **{0x06F0 + i: str(i) for i in range(10)},  # Extended (Persian/Urdu)
+}
+INVISIBLE_TABLE = {
+    c: None
+    for c in [0x00AD, 0x061C, 0x180E, 0xFEFF, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070)]
+}
+
+_PUNCT_RE = re.compile(r"[\W_]+")
+
+
+def nfkc(text: str) -> str:
+    """Unicode NFKC: folds Arabic presentation forms (ﻻ, ﷲ) and compatibility characters."""
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove harakat, tanwin, shadda, sukun, dagger alef and Quranic marks."""
+    return text.translate(DIACRITICS_TABLE)
+
+
+def strip_tatweel(text: str) -> str:
+    """Remove the kashida (tatweel) used to stretch words."""
+    return text.translate(TATWEEL_TABLE)
+
+
+def normalize_alef(text: str) -> str:
+    """أ إ آ ٱ → ا."""
+    return text.translate(ALEF_TABLE)
+
+
+def normalize_alef_maqsura(text: str) -> str:
+    """ى → ي."""
+    return text.translate(ALEF_MAQSURA_TABLE)
+
+
+def normalize_teh_marbuta(text: str) -> str:
+    """ة → ه."""
+    return text.translate(TEH_MARBUTA_TABLE)
+
+
+def normalize_hamza(text: str) -> str:
+    """Hamza carriers: ؤ → و, ئ → ي."""
+    return text.translate(HAMZA_TABLE)
+
+
+def normalize_persian(text: str) -> str:
+    """Persian and Urdu letter forms: ی → ي, ک → ك, ە/ہ → ه."""
+    return text.translate(PERSIAN_TABLE)
+
+
+def normalize_digits(text: str) -> str:
+    """Arabic-Indic (٠-٩) and Persian (۰-۹) digits → ASCII."""
+    return text.translate(DIGITS_TABLE)
+
+
+def strip_invisible(text: str) -> str:
+    """Remove zero-width, soft-hyphen and bidi control characters."""
+    return text.translate(INVISIBLE_TABLE)
+
+
+def strip_punctuation(text: str) -> str:
+    """Replace every run of non-letters/non-digits (Arabic ، ؛ ؟ « » included) by a space."""
+    return _PUNCT_RE.sub(" ", text)
+
+
+def lower_latin(text: str) -> str:
+    """Lower-case Latin (and other cased) letters; Arabic has no case."""
+    return text.lower()
+
+
+def collapse_whitespace(text: str) -> str:
+    """Collapse runs of white space to one space and trim the ends."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class NormConfig:
+    """Which rules :func:`normalize` applies. All on by default."""
+
+    nfkc: bool = True
+    invisible: bool = True
+    diacritics: bool = True
+    tatweel: bool = True
+    alef: bool = True
+    alef_maqsura: bool = True
+    teh_marbuta: bool = True
+    hamza: bool = True
+    persian: bool = True
+    digits: bool = True
+    lower: bool = True
+    punctuation: bool = True
+    whitespace: bool = True
+
+    def key(self) -> str:
+        """A compact string naming the enabled rules, stored with persistent indexes."""
+        return NORMALIZATION_VERSION + ":" + "".join("1" if getattr(self, f.name) else "0" for f in fields(self))
+
+
+_TABLES = {
+    "invisible": INVISIBLE_TABLE,
+    "diacritics": DIACRITICS_TABLE,
+    "tatweel": TATWEEL_TABLE,
+    "alef": ALEF_TABLE,
+    "alef_maqsura": ALEF_MAQSURA_TABLE,
+    "teh_marbuta": TEH_MARBUTA_TABLE,
+    "hamza": HAMZA_TABLE,
+    "persian": PERSIAN_TABLE,
+    "digits": DIGITS_TABLE,
+}
+
+
+@lru_cache(maxsize=16)
+def _merged_table(config: NormConfig) -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for name, part in _TABLES.items():
+        if getattr(config, name):
+            table.update(part)
+    return table
+
+
+DEFAULT = NormConfig()
+
+
+def normalize(text: str, config: NormConfig = DEFAULT) -> str:
+    """Apply the enabled rules in a fixed order. Idempotent for every config.
+
+    >>> normalize("الْعَرَبِيَّةُ  ١٢٣ «أخبار»")
+    'العربيه 123 اخبار'
+    """
+    if config.nfkc:
+        text = nfkc(text)
+    text = text.translate(_merged_table(config))
+    if config.lower:
+        text = text.lower()
+        if config.nfkc:  # lower-casing can leave a string that NFKC would change again
+            text = nfkc(text).translate(_merged_table(config))
+    if config.punctuation:
+        text = strip_punctuation(text)
+    if config.whitespace:
+        text = collapse_whitespace(text)
+    return text
+
+
+def tokens(text: str, config: NormConfig = DEFAULT) -> list[str]:
+    """Normalized words. Normalize first: ``re``'s ``\\w`` splits Arabic words at diacritics."""
+    return normalize(text, config).split()

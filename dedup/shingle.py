@@ -1,0 +1,92 @@
+"""Shingles: normalized text → sets of 32-bit shingle ids (numpy arrays).
+
+Word shingles hash each distinct word once (a cached 64-bit xxh3 digest), then
+combine the word hashes of each k-word window arithmetically in numpy, so the
+per-shingle cost is a few vector operations instead of a Python string join
+and a hash call. Character shingles do the same over code points.
+
+A shingle id is the top 32 bits of a 64-bit mix of the window: ids are the
+input to :mod:`dedup.signature` and can be fed as they are to a datasketch
+``MinHash(scheme="affine32", hashfunc=int)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xxhash
+
+_MUL = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S = np.uint64(33)
+_TOP = np.uint64(32)
+
+
+class _WordHashes(dict):
+    """Word → 64-bit hash, computed once per distinct word (the vocabulary is small)."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) > 2_000_000:  # bound the cache on huge, noisy corpora
+            self.clear()
+        value = self[word] = xxhash.xxh3_64_intdigest(word.encode("utf-8"))
+        return value
+
+
+_WORDS = _WordHashes()
+
+
+def word_hashes(words: list[str]) -> np.ndarray:
+    """64-bit hash of each word, as a uint64 array."""
+    return np.fromiter(map(_WORDS.__getitem__, words), dtype=np.uint64, count=len(words))
+
+
+def _fmix64_top32(g: np.ndarray) -> np.ndarray:
+    g = g ^ (g >> _S)
+    g = g * _M1
+    g = g ^ (g >> _S)
+    g = g * _M2
+    g = g ^ (g >> _S)
+    return (g >> _TOP).astype(np.uint32)
+
+
+def _windows(h: np.ndarray, k: int) -> np.ndarray:
+    if len(h) == 0:
+        return np.empty(0, dtype=np.uint32)
+    k = min(k, len(h))  # a text shorter than k still gets one shingle
+    n = len(h) - k + 1
+    g = h[:n].copy()
+    for j in range(1, k):
+        g = g * _MUL + h[j : j + n]
+    return _fmix64_top32(g + np.uint64(k))
+
+
+def word_shingles(words: list[str], k: int = 5) -> np.ndarray:
+    """Ids of the k-word windows of ``words`` (with repeats; use :func:`as_set`)."""
+    return _windows(word_hashes(words), k)
+
+
+def char_shingles(text: str, k: int = 5) -> np.ndarray:
+    """Ids of the k-character windows of ``text`` (normalized text, spaces included)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return _windows(codes * _MUL + np.uint64(0x2545F4914F6CDD1D), k)
+
+
+def as_set(ids: np.ndarray) -> np.ndarray:
+    """Sorted distinct ids: the shingle set."""
+    return np.unique(ids)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard similarity of two shingle sets (sorted distinct arrays)."""
+    if len(a) == 0 and len(b) == 0:
+        return 1.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)
+
+
+def containment(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of the smaller set found in the larger one (1.0 for a trimmed copy)."""
+    if len(a) == 0 or len(b) == 0:
+        return 0.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / min(len(a), len(b))
