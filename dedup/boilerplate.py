@@ -51,8 +51,6 @@ TAIL_MARKERS = tuple(
         "شارك الخبر",
         "تابعونا على",
         "تابعنا على",
-        "إقرأ أيضا:",
-        "اقرأ أيضا:",
     )
 )
 #: A short attribution line (المصدر: رويترز) closes the article too.

@@ -101,15 +101,13 @@ def decode(data: bytes) -> tuple[str, str]:
                 raise ValueError(f"starts with a {enc} byte-order mark but is not valid {enc}: {exc.reason}") from exc
     nul = data.count(b"\x00")
     if nul:
-        if len(data) % 2 == 0 and nul >= len(data) // 4:
-            odd_nul = data[1::2].count(b"\x00")
-            enc = "utf-16-le" if odd_nul > nul / 2 else "utf-16-be"
+        for enc in _utf16_guess(data):
             try:
                 text = data.decode(enc)
-                if _looks_like_text(text):
-                    return text, enc
             except UnicodeDecodeError:
-                pass
+                continue
+            if _looks_like_text(text):
+                return text, enc
         raise ValueError("binary file (contains NUL bytes)")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -117,11 +115,36 @@ def decode(data: bytes) -> tuple[str, str]:
         pass
     try:
         text = data.decode("cp1256")
-    except UnicodeDecodeError as exc:  # cp1256 leaves a few bytes undefined
-        raise ValueError(f"not UTF-8, UTF-16 or Windows-1256: {exc.reason} at byte {exc.start}") from exc
-    if not _looks_like_text(text):
-        raise ValueError("undecodable: not UTF-8, UTF-16 or Windows-1256 text")
-    return text, "cp1256"
+        if _looks_like_text(text):
+            return text, "cp1256"
+    except UnicodeDecodeError:  # cp1256 leaves a few bytes undefined
+        pass
+    if len(data) % 2 == 0:  # BOM-less UTF-16 of pure Arabic has no NUL bytes at all
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if _looks_like_text(text) and _mostly_letters(text):
+                return text, enc
+    raise ValueError("undecodable: not UTF-8, UTF-16 or Windows-1256 text")
+
+
+def _utf16_guess(data: bytes) -> list[str]:
+    """UTF-16 byte orders consistent with where the NUL bytes fall (ASCII's high bytes)."""
+    if len(data) % 2:
+        return []
+    even, odd = data[0::2].count(b"\x00"), data[1::2].count(b"\x00")
+    if odd and not even:
+        return ["utf-16-le"]
+    if even and not odd:
+        return ["utf-16-be"]
+    return []
+
+
+def _mostly_letters(text: str) -> bool:
+    sample = text[:2000]
+    return sum(ch.isalpha() or ch.isspace() for ch in sample) / max(len(sample), 1) > 0.8
 
 
 def html_to_text(html: str) -> tuple[str, str]:

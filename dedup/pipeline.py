@@ -111,14 +111,18 @@ class Corpus:
         return top_terms(self.doc_vectors_[:, unigram], self.settings.keywords)
 
     def _sentence_texts(self, i: int) -> list[str]:
-        texts = [s.text for s in sentences(self.articles[i].body, self.settings.min_sentence_words)]
+        body = self.articles[i].body
+        texts = [s.text for s in sentences(body, self.settings.min_sentence_words)]
+        if not texts and body.strip():  # a short note: the whole body is its one "sentence"
+            texts = [body.strip()]
         title = self.articles[i].title
         return [title, *texts] if title else texts
 
     def sentence_vectors(self, i: int) -> tuple[list[str], sparse.csr_matrix]:
         if i not in self._sentences:
             texts = self._sentence_texts(i)
-            self._sentences[i] = (texts, self.vectorizer_.transform(texts))
+            vectors = self.vectorizer_.transform(texts) if texts else sparse.csr_matrix((0, self.vectorizer_.size))
+            self._sentences[i] = (texts, vectors)
         return self._sentences[i]
 
     def verify(self, i: int, j: int) -> Verdict:

@@ -16,6 +16,8 @@ from .normalize import normalize
 
 _PREFIXES = ("وال", "فال", "بال", "كال", "لل", "ال")
 _CONJ = ("و", "ف")
+#: Fitted alongside an input with no words at all, so the vocabulary is never empty.
+_PLACEHOLDER = "dedup-empty-input"
 
 
 def light_stem(word: str) -> str:
@@ -67,12 +69,20 @@ class Vectorizer:
         )
 
     def fit(self, texts: Iterable[str]) -> Vectorizer:
-        self.model_ = self._make().fit(texts)
+        texts = list(texts)
+        try:
+            self.model_ = self._make().fit(texts)
+        except ValueError:  # no words at all (empty or punctuation-only input)
+            self.model_ = self._make().fit([*texts, _PLACEHOLDER])
         return self
 
     def fit_transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
-        self.model_ = self._make()
-        return self.model_.fit_transform(texts).tocsr()
+        texts = list(texts)
+        return self.fit(texts).transform(texts)
+
+    @property
+    def size(self) -> int:
+        return len(self.model_.vocabulary_)
 
     def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
         return self.model_.transform(texts).tocsr()

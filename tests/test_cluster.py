@@ -1,0 +1,127 @@
+import json
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from dedup import Article, cluster, cluster_articles, compare
+from dedup.cli import app
+
+from .conftest import saudinewsnet_records
+
+EXPECTED_SEEDS = [{"000", "001", "004"}, {"002"}, {"003"}]
+
+SNIPPETS = [
+    "قال وزير الخارجية إن المفاوضات ستعقد في الدوحة خلال أيام",
+    "أعلن الدفاع المدني انتشال جثة شاب سقط في بئر شرقي المدينة",
+    "ارتفع مؤشر السوق المالية السعودية بنسبة طفيفة في ختام تداولات الشهر",
+    "افتتح أمير المنطقة مهرجان الصيف بحضور عدد من المسؤولين",
+]
+
+
+def _groups(result):
+    return [{result.articles[m].id for m in g.members} for g in result.groups]
+
+
+def test_seeds_golden_grouping(seeds_dir):
+    result = cluster(str(seeds_dir))
+    got = sorted(({i[:3] for i in g} for g in _groups(result)), key=lambda s: sorted(s))
+    assert got == sorted(EXPECTED_SEEDS, key=lambda s: sorted(s))
+    big = next(g for g in result.groups if len(g.members) == 3)
+    assert big.relation == "variant"
+
+
+def test_cli_cluster_json_on_seeds(seeds_dir):
+    res = CliRunner().invoke(app, ["cluster", str(seeds_dir), "--format", "json", "--explain"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    members = [m["id"] for g in doc["groups"] for m in g["members"]]
+    assert sorted(members) == sorted(p.name for p in seeds_dir.iterdir())
+    group = next(g for g in doc["groups"] if g["size"] == 3)
+    assert group["relation"] == "variant" and {"id", "relation", "members"} <= set(group)
+    shared = [s for p in group["explain"]["pairs"] for s in p["evidence"]["shared_sentences"]]
+    assert any("بلينكن" in s["a"] and "بلينكن" in s["b"] for s in shared)
+
+
+def test_cli_reports_unreadable_files_and_goes_on(tmp_path, seeds_dir):
+    for p in seeds_dir.iterdir():
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    (tmp_path / "broken.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
+    res = CliRunner().invoke(app, ["cluster", str(tmp_path), "-f", "jsonl"])
+    assert res.exit_code == 0
+    assert "broken.txt" in res.stderr and "binary" in res.stderr
+    assert len(res.stdout.strip().splitlines()) == 5
+
+
+def test_cli_missing_input_exits_non_zero(tmp_path):
+    res = CliRunner().invoke(app, ["cluster", str(tmp_path / "missing")])
+    assert res.exit_code == 2 and "no such file" in res.stderr
+
+
+def test_cli_compare(seeds_dir):
+    a, b = sorted(seeds_dir.iterdir())[:2]
+    res = CliRunner().invoke(app, ["compare", str(a), str(b), "--format", "json"])
+    assert res.exit_code == 0
+    doc = json.loads(res.stdout)
+    assert doc["relation"] == "variant" and 0 <= doc["similarity"] <= 1
+    res = CliRunner().invoke(app, ["compare", str(seeds_dir / "002_e30e650dcdf6ad1b.txt"), str(seeds_dir / "003_22d8f778421e0631.txt")])
+    assert res.stdout.startswith("distinct")
+
+
+def test_every_command_has_help_and_an_example():
+    runner = CliRunner()
+    for name, cmd in [(c.name or c.callback.__name__, c) for c in app.registered_commands]:
+        res = runner.invoke(app, [name, "--help"])
+        assert res.exit_code == 0
+        assert "Example" in (cmd.callback.__doc__ or ""), name
+
+
+def test_compare_duplicate_distinct():
+    text = " ".join(SNIPPETS)
+    assert compare(text, text).relation == "duplicate"
+    assert compare(text, text + " وأضاف أن العمل مستمر").relation == "duplicate"
+    assert compare(SNIPPETS[0] * 3, SNIPPETS[3] * 3).relation == "distinct"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(SNIPPETS), min_size=1, max_size=6), st.lists(st.sampled_from(SNIPPETS), min_size=1, max_size=6))
+def test_compare_is_symmetric_and_bounded(xs, ys):
+    a, b = "\n".join(xs), "\n".join(ys)
+    ab, ba = compare(a, b), compare(b, a)
+    assert ab.relation == ba.relation
+    assert abs(ab.similarity - ba.similarity) < 1e-6
+    assert 0.0 <= ab.similarity <= 1.0
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.sampled_from(SNIPPETS + ["خبر قصير", ""]), min_size=1, max_size=12))
+def test_groups_partition_the_input(texts):
+    arts = [Article(str(i), t or "نص") for i, t in enumerate(texts)]
+    result = cluster_articles(arts)
+    members = [m for g in result.groups for m in g.members]
+    assert sorted(members) == list(range(len(arts)))
+
+
+def test_planted_reposts_recovered_exactly_on_saudinewsnet():
+    records = [r for r in saudinewsnet_records(day="2015-07-23") if len(r["content"].split()) > 150]
+    rng = random.Random(7)
+    originals = rng.sample(records, 40)
+    arts = []
+    for k, rec in enumerate(originals):
+        body = rec["content"]
+        arts.append(Article(f"{k}/orig", body, outlet=rec["source"]))
+        paras = [p for p in body.split("\n") if p.strip()]
+        trimmed = "\n".join(paras[: max(1, int(len(paras) * 0.85))])
+        arts.append(Article(f"{k}/repost", "عاجل\n" + trimmed + "\n\nاقرأ أيضا: خبر آخر\n\nكلمات دلالية: " + rec["source"]))
+        arts.append(Article(f"{k}/noisy", body.replace("ة", "ه").replace("أ", "ا").replace("ي ", "ى ")))
+    result = cluster_articles(arts)
+    by_story = {}
+    for g in result.groups:
+        for m in g.members:
+            by_story.setdefault(arts[m].id.split("/")[0], set()).add(tuple(g.members))
+    # every planted trio lands in one group, and that group holds nothing else
+    for story, groups in by_story.items():
+        assert len(groups) == 1, story
+        (members,) = groups
+        assert {arts[m].id.split("/")[0] for m in members} == {story}

@@ -1,0 +1,113 @@
+import json
+
+import pytest
+
+from dedup.io import FieldMap, InputError, decode, read, read_one
+
+ARABIC = "قال وزير الخارجية إن المفاوضات ستعقد في الدوحة خلال أيام."
+
+
+def _read(paths, **kw):
+    problems = []
+    arts = list(read([str(p) for p in paths], on_problem=problems.append, **kw))
+    return arts, problems
+
+
+@pytest.mark.parametrize(
+    "encoding,prefix",
+    [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16", b""), ("utf-16-le", b""), ("cp1256", b"")],
+)
+def test_encodings_met_in_arabic_archives(tmp_path, encoding, prefix):
+    f = tmp_path / "a.txt"
+    f.write_bytes(prefix + ARABIC.encode(encoding))
+    arts, problems = _read([tmp_path])
+    assert problems == []
+    assert arts[0].text == ARABIC
+
+
+def test_decode_names_the_encoding():
+    assert decode(ARABIC.encode("cp1256"))[1] == "cp1256"
+    assert decode(b"\xef\xbb\xbf" + ARABIC.encode())[1] == "utf-8-sig"
+
+
+def test_binary_empty_and_unsupported_files_are_reported_not_dropped(tmp_path):
+    (tmp_path / "good.txt").write_text(ARABIC, encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.md").write_text("  \n\n ", encoding="utf-8")
+    (tmp_path / "image.txt").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 ...")
+    arts, problems = _read([tmp_path])
+    assert [a.id for a in arts] == ["good.txt"]
+    reported = {p.source: p.problem for p in problems}
+    assert set(reported) == {"empty.txt", "blank.md", "image.txt", "scan.pdf"}
+    assert "binary" in reported["image.txt"]
+    assert "empty" in reported["empty.txt"]
+    assert "unsupported" in reported["scan.pdf"]
+
+
+def test_folder_ids_are_relative_paths_and_sorted(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "x.txt").write_text(ARABIC, encoding="utf-8")
+    (tmp_path / "a.md").write_text(ARABIC, encoding="utf-8")
+    arts, _ = _read([tmp_path])
+    assert [a.id for a in arts] == ["a.md", "b/x.txt"]
+
+
+def test_jsonl_fields_and_bad_lines(tmp_path):
+    f = tmp_path / "feed.jsonl"
+    rows = [
+        json.dumps({"doc": "n1", "body": ARABIC, "site": "sabq", "when": "2015-08-02"}, ensure_ascii=False),
+        "{not json",
+        json.dumps({"doc": "n2", "body": ""}),
+        json.dumps({"doc": "n3", "body": ARABIC + " ثانية", "site": "okaz"}, ensure_ascii=False),
+    ]
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    arts, problems = _read([f], fields=FieldMap(id="doc", text="body", outlet="site", date="when"))
+    assert [(a.id, a.outlet) for a in arts] == [("n1", "sabq"), ("n3", "okaz")]
+    assert arts[0].published == "2015-08-02"
+    assert [p.source for p in problems] == [f"{f}:2", f"{f}:3"]
+    assert "invalid JSON" in problems[0].problem
+
+
+def test_jsonl_default_field_names(tmp_path):
+    f = tmp_path / "feed.jsonl"
+    f.write_text(json.dumps({"id": 7, "content": ARABIC, "source": "was", "title": "عنوان"}, ensure_ascii=False), encoding="utf-8")
+    (a,), _ = _read([f])
+    assert (a.id, a.outlet, a.title) == ("7", "was", "عنوان")
+
+
+def test_csv_in_windows_1256(tmp_path):
+    f = tmp_path / "feed.csv"
+    f.write_bytes(("id,text,outlet\n1,\"" + ARABIC + "\",okaz\n2,,okaz\n").encode("cp1256"))
+    arts, problems = _read([f])
+    assert [a.id for a in arts] == ["1"] and arts[0].text == ARABIC
+    assert len(problems) == 1 and "no text" in problems[0].problem
+
+
+def test_html_main_text_by_trafilatura(tmp_path):
+    body = "".join(f"<p>{ARABIC} فقرة رقم {i}.</p>" for i in range(6))
+    html = (
+        "<html><head><title>عنوان الخبر</title></head><body><nav><a href='/'>الرئيسية</a> <a>رياضة</a></nav>"
+        f"<article><h1>عنوان الخبر</h1>{body}</article><footer>جميع الحقوق محفوظة</footer></body></html>"
+    )
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    (a,), problems = _read([tmp_path])
+    assert problems == []
+    assert "فقرة رقم 5" in a.text
+    assert "الرئيسية" not in a.text and "<p>" not in a.text
+    assert a.title == "عنوان الخبر"
+
+
+def test_duplicate_ids_are_renamed_and_reported(tmp_path):
+    f = tmp_path / "a.jsonl"
+    f.write_text("\n".join(json.dumps({"id": "x", "text": t}, ensure_ascii=False) for t in (ARABIC, ARABIC)), encoding="utf-8")
+    arts, problems = _read([f])
+    assert [a.id for a in arts] == ["x", "x#2"]
+    assert len(problems) == 1
+
+
+def test_missing_path_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        list(read([str(tmp_path / "nope")]))
+    with pytest.raises(InputError):
+        read_one(tmp_path / "nope.txt")

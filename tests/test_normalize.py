@@ -1,0 +1,61 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import importlib
+
+n = importlib.import_module("dedup.normalize")  # the package re-exports the function under the same name
+from dedup.normalize import NormConfig, normalize
+
+RULES = [
+    (n.nfkc, "ﻻ ﷲ", "لا الله"),
+    (n.strip_diacritics, "الْعَرَبِيَّةُ", "العربية"),
+    (n.strip_diacritics, "رَحْمٰن", "رحمن"),  # dagger alef
+    (n.strip_diacritics, "صلى الله عليه وسلمﷺ"[:-1] + "\u0610", "صلى الله عليه وسلم"),
+    (n.strip_tatweel, "العـــربية", "العربية"),
+    (n.normalize_alef, "أإآٱ", "اااا"),
+    (n.normalize_alef_maqsura, "مستشفى", "مستشفي"),
+    (n.normalize_teh_marbuta, "مدرسة", "مدرسه"),
+    (n.normalize_hamza, "مؤتمر رئيس", "موتمر رييس"),
+    (n.normalize_persian, "وزیر کتاب ە ہ", "وزير كتاب ه ه"),
+    (n.normalize_digits, "٢٠٢٤ ۱۲۳", "2024 123"),
+    (n.strip_invisible, "غ\u200cز\u200fة\u202b\ufeff", "غزة"),
+    (n.strip_punctuation, "قال، «نعم»؛ لماذا؟", "قال نعم لماذا "),
+    (n.lower_latin, "CIA و FBI", "cia و fbi"),
+    (n.collapse_whitespace, "  غزة \n\t الدوحة  ", "غزة الدوحة"),
+]
+
+
+@pytest.mark.parametrize("rule,given,expected", RULES)
+def test_rule(rule, given, expected):
+    assert rule(given) == expected
+
+
+def test_full_normalization_of_a_headline():
+    text = "وزیرُ الخارجیة الأمریکی یصل إلى الدوحة، ٢٤ أکتوبر «عاجل»"
+    assert normalize(text) == "وزير الخارجيه الامريكي يصل الي الدوحه 24 اكتوبر عاجل"
+
+
+def test_rules_can_be_switched_off():
+    cfg = NormConfig(teh_marbuta=False, alef=False, punctuation=False)
+    assert normalize("أسامة، مدرسة", cfg) == "أسامة، مدرسة"
+
+
+def test_word_split_survives_diacritics():
+    # re's \w splits words at harakat; normalizing first keeps words whole
+    assert n.tokens("كَتَبَ الطَّالِبُ") == ["كتب", "الطالب"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_normalize_is_idempotent(text):
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأإؤئىةًٌٍَُِّْـ٠١٢۳ ،؛؟«»ی")), max_size=80))
+def test_normalize_is_idempotent_on_arabic(text):
+    once = normalize(text)
+    assert normalize(once) == once
+    assert "ـ" not in once and "ة" not in once and "ى" not in once
