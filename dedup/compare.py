@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from .article import Article
 from .boilerplate import Boilerplate
-from .pipeline import Corpus, Settings
-from .verify import Verdict
+from .features import Corpus
+from .pipeline import Settings
+from .verify import Verdict, Verifier
 
 
 def compare_articles(a: Article, b: Article, settings: Settings = Settings()) -> Verdict:
@@ -13,8 +14,8 @@ def compare_articles(a: Article, b: Article, settings: Settings = Settings()) ->
     cleaner = Boilerplate()
     for article in (a, b):
         cleaner.strip(article)
-    corpus = Corpus([a, b], settings).fit()
-    return corpus.verify(0, 1)
+    corpus = Corpus([a, b], settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words).fit()
+    return Verifier(corpus, settings.thresholds).verify(0, 1)
 
 
 def compare(text_a: str, text_b: str, settings: Settings = Settings(), title_a: str = "", title_b: str = "") -> Verdict:

@@ -10,19 +10,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
-
 from .article import Article, ReadProblem
 from .boilerplate import Boilerplate
 from .candidates import candidate_pairs, keyword_pairs
 from .group import Group, group
 from .io import FieldMap, read
-from .normalize import tokens
-from .segment import sentences
-from .shingle import as_set, word_shingles
-from .signature import Signer
-from .tfidf import Vectorizer, top_terms
-from .verify import Thresholds, Verdict, decide, fact_alignment
+from .features import Corpus
+from .verify import Thresholds, Verdict, Verifier
 
 log = logging.getLogger("dedup")
 
@@ -78,62 +72,6 @@ def _timer(timings: dict[str, float], stage: str):
     log.debug("%s: %.2fs", stage, timings[stage])
 
 
-def article_text(article: Article) -> str:
-    """What is compared: the headline and the cleaned body."""
-    return f"{article.title}\n{article.body}" if article.title else article.body
-
-
-class Corpus:
-    """The per-article measurements verification needs, computed once."""
-
-    def __init__(self, articles: list[Article], settings: Settings) -> None:
-        self.articles = articles
-        self.settings = settings
-
-    def fit(self, progress: Callable[[int], None] | None = None) -> Corpus:
-        s = self.settings
-        self.shingles_ = []
-        for a in self.articles:
-            self.shingles_.append(as_set(word_shingles(tokens(a.body), s.shingle_size)))
-            if progress:
-                progress(1)
-        self.signatures_ = Signer(s.num_perm, s.seed).sign_many(self.shingles_)
-        texts = [article_text(a) for a in self.articles]
-        # IDF over sentences, not documents: stable on a handful of articles
-        # as on a whole archive, so one set of thresholds serves both.
-        self._sentences: dict[int, tuple[list[str], sparse.csr_matrix]] = {}
-        self.vectorizer_ = Vectorizer("word").fit(t for i in range(len(self.articles)) for t in self._sentence_texts(i))
-        self.doc_vectors_ = self.vectorizer_.transform(texts)
-        return self
-
-    def keywords(self) -> list[np.ndarray]:
-        unigram = np.flatnonzero([" " not in t for t in self.vectorizer_.features_])
-        return top_terms(self.doc_vectors_[:, unigram], self.settings.keywords)
-
-    def _sentence_texts(self, i: int) -> list[str]:
-        body = self.articles[i].body
-        texts = [s.text for s in sentences(body, self.settings.min_sentence_words)]
-        if not texts and body.strip():  # a short note: the whole body is its one "sentence"
-            texts = [body.strip()]
-        title = self.articles[i].title
-        return [title, *texts] if title else texts
-
-    def sentence_vectors(self, i: int) -> tuple[list[str], sparse.csr_matrix]:
-        if i not in self._sentences:
-            texts = self._sentence_texts(i)
-            vectors = self.vectorizer_.transform(texts) if texts else sparse.csr_matrix((0, self.vectorizer_.size))
-            self._sentences[i] = (texts, vectors)
-        return self._sentences[i]
-
-    def verify(self, i: int, j: int) -> Verdict:
-        ta, va = self.sentence_vectors(i)
-        tb, vb = self.sentence_vectors(j)
-        cosine = float(self.doc_vectors_[i].multiply(self.doc_vectors_[j]).sum())
-        facts = fact_alignment(va, vb, ta, tb, self.settings.thresholds.fact_sentence)
-        dates = (self.articles[i].published, self.articles[j].published)
-        return decide(self.shingles_[i], self.shingles_[j], cosine, facts, self.settings.thresholds, dates)
-
-
 def cluster_articles(
     articles: list[Article],
     settings: Settings = Settings(),
@@ -149,19 +87,17 @@ def cluster_articles(
         for a in articles:
             cleaner.strip(a)
     with _timer(timings, "sign"):
-        corpus = Corpus(articles, settings).fit(tick("sign"))
+        corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
+        corpus.fit(tick("sign"))
     with _timer(timings, "candidates"):
         near = candidate_pairs(corpus.signatures_, settings.lsh_threshold)
-        same_story = keyword_pairs(corpus.keywords(), settings.min_shared_keywords)
+        same_story = keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords)
         pairs = np.unique(np.concatenate([near, same_story]), axis=0) if len(near) + len(same_story) else near
     with _timer(timings, "verify"):
-        verdicts: dict[tuple[int, int], Verdict] = {}
-        for i, j in pairs.tolist():
-            verdicts[(i, j)] = corpus.verify(i, j)
-        if progress:
-            progress("verify", len(pairs), max(len(pairs), 1))
+        verifier = Verifier(corpus, settings.thresholds)
+        verdicts = verifier.verify_many(pairs)
     with _timer(timings, "group"):
-        groups = group(n, verdicts, corpus.verify)
+        groups = group(n, verdicts, verifier.verify)
     log.info("candidates: %d near-duplicate, %d same-story", len(near), len(same_story))
     return ClusterResult(articles, groups, list(problems or []), verdicts, timings)
 

@@ -45,48 +45,48 @@ def _is_abbreviation(text: str, i: int) -> bool:
     return bool(m) and m.group(1).lower() in _ABBREVIATIONS and text[i] == "."
 
 
+_EVENTS = re.compile(r"[.!?؟؛;…\n«»“”‹›()\[\]\"]")
+
+
 def _raw_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans, visiting only the characters that can open, close or end one."""
     spans: list[tuple[int, int]] = []
-    start, i, n = 0, 0, len(text)
+    start, n = 0, len(text)
     quote_stack: list[str] = []
-    while i < n:
+    resume = 0
+    for m in _EVENTS.finditer(text):
+        i = m.start()
+        if i < resume:
+            continue
         ch = text[i]
         if ch in _OPENERS:
             quote_stack.append(_OPENERS[ch])
-        elif quote_stack and ch == quote_stack[-1]:
+            continue
+        if quote_stack and ch == quote_stack[-1]:
             quote_stack.pop()
-        elif ch == '"':  # straight quotes open and close alike
-            if quote_stack and quote_stack[-1] == '"':
-                quote_stack.pop()
-            else:
-                quote_stack.append('"')
+            continue
+        if ch == '"':  # straight quotes open and close alike
+            quote_stack.append('"')
+            continue
         if ch == "\n":
-            if quote_stack and text[i + 1 : i + 2] != "\n" and len(quote_stack) < 3:
-                # a line break inside a quotation continues the sentence, unless a paragraph ends
-                pass
-            else:
-                spans.append((start, i))
-                start, quote_stack = i + 1, []
-        elif ch in _ENDERS and not quote_stack:
-            if ch == "." and (_is_number_dot(text, i) or _is_abbreviation(text, i)):
-                i += 1
-                continue
-            j = i + 1
-            while j < n and (text[j] in _ENDERS or text[j] in _CLOSERS):
-                j += 1
-            spans.append((start, j))
-            start, i = j, j
+            if quote_stack and text[i + 1 : i + 2] != "\n":
+                continue  # a line break inside a quotation continues the sentence
+            spans.append((start, i))
+            start, quote_stack = i + 1, []
             continue
-        elif ch in _ENDERS and quote_stack and i + 1 < n and text[i + 1] in _CLOSERS:
-            # a sentence that ends inside its quotation: «...انتهى.» — close with the quote
-            j = i + 1
-            while j < n and text[j] in _CLOSERS:
-                j += 1
-            quote_stack = []
-            spans.append((start, j))
-            start, i = j, j
+        if ch in _CLOSERS:
             continue
-        i += 1
+        # a sentence ender
+        if ch == "." and (_is_number_dot(text, i) or _is_abbreviation(text, i)):
+            continue
+        if quote_stack and not (i + 1 < n and text[i + 1] in _CLOSERS):
+            continue  # inside a quotation that goes on
+        j = i + 1
+        while j < n and (text[j] in _ENDERS or text[j] in _CLOSERS):
+            j += 1
+        quote_stack = []
+        spans.append((start, j))
+        start = resume = j
     spans.append((start, n))
     return spans
 

@@ -40,24 +40,32 @@ def _char_terms(text: str) -> str:
     return normalize(text)
 
 
+def unigrams_and_bigrams(terms_: list[str]) -> list[str]:
+    """The analyzer for pre-tokenized input: each term and each adjacent pair."""
+    return terms_ + [f"{a} {b}" for a, b in zip(terms_, terms_[1:])]
+
+
 class Vectorizer:
     """L2-normalized TF-IDF vectors, fitted on a corpus (or on a group's sentences).
 
     Parameters
     ----------
     kind:
-        ``"word"``: light-stemmed word unigrams and bigrams (articles);
+        ``"terms"``: input is already a list of stemmed terms; unigrams and bigrams;
+        ``"word"``: light-stemmed word unigrams and bigrams of raw text;
         ``"char"``: character 2–4-grams inside word boundaries (sentences,
         where Arabic morphology makes exact word matches too strict).
     """
 
     def __init__(self, kind: str = "word", min_df: int = 1) -> None:
-        if kind not in ("word", "char"):
-            raise ValueError(f"kind must be 'word' or 'char', got {kind!r}")
+        if kind not in ("terms", "word", "char"):
+            raise ValueError(f"kind must be 'terms', 'word' or 'char', got {kind!r}")
         self.kind = kind
         self.min_df = min_df
 
     def _make(self) -> TfidfVectorizer:
+        if self.kind == "terms":
+            return TfidfVectorizer(analyzer=unigrams_and_bigrams, sublinear_tf=True, min_df=self.min_df, dtype=np.float32)
         if self.kind == "word":
             return TfidfVectorizer(
                 tokenizer=terms, preprocessor=None, lowercase=False, ngram_range=(1, 2),
@@ -73,7 +81,8 @@ class Vectorizer:
         try:
             self.model_ = self._make().fit(texts)
         except ValueError:  # no words at all (empty or punctuation-only input)
-            self.model_ = self._make().fit([*texts, _PLACEHOLDER])
+            placeholder = [_PLACEHOLDER] if self.kind == "terms" else _PLACEHOLDER
+            self.model_ = self._make().fit([*texts, placeholder])
         return self
 
     def fit_transform(self, texts: Iterable[str]) -> sparse.csr_matrix:

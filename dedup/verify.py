@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from scipy import sparse
-
 from .shingle import containment, jaccard
+from .tfidf import cosine_rows
 
 
 @dataclass(frozen=True)
@@ -84,52 +83,92 @@ def _days_apart(a: str, b: str) -> float | None:
     return abs((da - db).days)
 
 
-def fact_alignment(
-    sent_a: sparse.csr_matrix, sent_b: sparse.csr_matrix, texts_a: list[str], texts_b: list[str], min_sim: float
-) -> tuple[float, list[SharedSentence]]:
-    """Mean of the three best sentence matches (both directions), and the mutual matches above ``min_sim``."""
-    if sent_a.shape[0] == 0 or sent_b.shape[0] == 0:
+def fact_alignment(sim: np.ndarray, min_sim: float) -> tuple[float, list[tuple[int, int, float]]]:
+    """Fact score of a sentence-similarity matrix, and its mutual best matches above ``min_sim``.
+
+    The score is the mean of the three best matches seen from each side, averaged
+    over both sides (so it is symmetric); missing matches count as 0.
+    """
+    if sim.shape[0] == 0 or sim.shape[1] == 0:
         return 0.0, []
-    sim = (sent_a @ sent_b.T).toarray()
     best_b = sim.argmax(axis=1)
     best_a = sim.argmax(axis=0)
-    # symmetric: the three best matches seen from each side, averaged
     top_a = np.sort(sim.max(axis=1))[::-1][:3]
     top_b = np.sort(sim.max(axis=0))[::-1][:3]
     score = (np.pad(top_a, (0, 3 - len(top_a))).mean() + np.pad(top_b, (0, 3 - len(top_b))).mean()) / 2
-    mutual = [(i, int(best_b[i]), float(sim[i, best_b[i]])) for i in range(sim.shape[0]) if best_a[best_b[i]] == i]
-    mutual.sort(key=lambda t: (-t[2], t[0]))
-    shared = [SharedSentence(texts_a[i], texts_b[j], s) for i, j, s in mutual if s >= min_sim]
-    return float(score), shared
+    mutual = [
+        (i, int(best_b[i]), float(sim[i, best_b[i]]))
+        for i in range(sim.shape[0])
+        if best_a[best_b[i]] == i and sim[i, best_b[i]] >= min_sim
+    ]
+    mutual.sort(key=lambda t: (-t[2], t[0], t[1]))
+    return float(score), mutual
 
 
-def decide(
-    set_a: np.ndarray,
-    set_b: np.ndarray,
-    cosine: float,
-    facts: tuple[float, list[SharedSentence]],
-    thresholds: Thresholds,
-    published: tuple[str, str] = ("", ""),
-) -> Verdict:
-    """The relation of one pair from its measurements."""
+def _shingle_relation(set_a: np.ndarray, set_b: np.ndarray, t: Thresholds) -> tuple[float, float, str | None]:
     jac = jaccard(set_a, set_b)
     con = containment(set_a, set_b)
-    fact_score, shared = facts
+    small, large = sorted((len(set_a), len(set_b)))
+    if jac >= t.duplicate_jaccard or (con >= t.duplicate_containment and small >= 0.5 * large):
+        return jac, con, "duplicate"
+    if con >= t.duplicate_containment and small >= 20:
+        return jac, con, "variant"  # one text inside a much longer one: the same story, extended
+    return jac, con, None
+
+
+def _days_ok(published: tuple[str, str], t: Thresholds) -> bool:
     days = _days_apart(*published) if all(published) else None
-    ratio = min(len(set_a), len(set_b)) / max(len(set_a), len(set_b), 1)
-    if jac >= thresholds.duplicate_jaccard or (con >= thresholds.duplicate_containment and ratio >= 0.5):
-        relation = "duplicate"
-    elif con >= thresholds.duplicate_containment and min(len(set_a), len(set_b)) >= 20:
-        relation = "variant"  # one text inside a much longer one: the same story, extended
-    elif (
-        fact_score >= thresholds.variant_facts
-        and cosine >= thresholds.variant_cosine
-        and (days is None or days <= thresholds.max_days)
-    ):
-        relation = "variant"
-    else:
-        relation = "distinct"
-    similarity = max(con, min(1.0, 0.5 * fact_score + 0.5 * cosine)) if relation == "duplicate" else min(
-        1.0, 0.5 * fact_score + 0.5 * cosine
-    )
-    return Verdict(relation, float(similarity), jac, con, float(cosine), fact_score, shared)
+    return days is None or days <= t.max_days
+
+
+def _similarity(relation: str, con: float, cosine: float, fact: float) -> float:
+    blended = min(1.0, 0.5 * fact + 0.5 * cosine)
+    return max(con, blended) if relation == "duplicate" else blended
+
+
+class Verifier:
+    """Verifies candidate pairs of a fitted :class:`~dedup.features.Corpus`."""
+
+    def __init__(self, corpus, thresholds: Thresholds = Thresholds()) -> None:
+        self.corpus = corpus
+        self.thresholds = thresholds
+
+    def verify(self, i: int, j: int) -> Verdict:
+        return self.verify_many(np.array([[i, j]]))[(i, j)]
+
+    def verify_many(self, pairs: np.ndarray) -> dict[tuple[int, int], Verdict]:
+        """Verdicts for ``pairs`` (rows ``i < j``), computed in batches per left article."""
+        c, t = self.corpus, self.thresholds
+        out: dict[tuple[int, int], Verdict] = {}
+        if len(pairs) == 0:
+            return out
+        cosines = cosine_rows(c.doc_vectors_, pairs)
+        align: dict[int, list[tuple[int, float, float, float]]] = {}
+        for (i, j), cos in zip(pairs.tolist(), cosines.tolist()):
+            jac, con, relation = _shingle_relation(c.shingles_[i], c.shingles_[j], t)
+            if relation is None and cos < t.variant_cosine:
+                out[(i, j)] = Verdict("distinct", _similarity("distinct", con, cos, 0.0), jac, con, cos, 0.0)
+            else:
+                align.setdefault(i, []).append((j, jac, con, cos))
+        for i, partners in align.items():
+            left = c.sentence_rows(i)
+            rows = np.concatenate([np.arange(c.offsets_[j], c.offsets_[j + 1]) for j, *_ in partners])
+            sims = (left @ c.sentence_vectors_[rows].T).toarray() if len(rows) and left.shape[0] else None
+            col = 0
+            for j, jac, con, cos in partners:
+                width = int(c.offsets_[j + 1] - c.offsets_[j])
+                sim = sims[:, col : col + width] if sims is not None else np.zeros((left.shape[0], width))
+                col += width
+                fact, matches = fact_alignment(sim, t.fact_sentence)
+                _, _, relation = _shingle_relation(c.shingles_[i], c.shingles_[j], t)
+                if relation is None:
+                    related = fact >= t.variant_facts and cos >= t.variant_cosine
+                    relation = "variant" if related else "distinct"
+                if relation == "variant" and not _days_ok((c.articles[i].published, c.articles[j].published), t):
+                    relation = "distinct"
+                shared = []
+                if relation != "distinct":
+                    ta, tb = c.sentence_texts(i), c.sentence_texts(j)
+                    shared = [SharedSentence(ta[x], tb[y], s) for x, y, s in matches]
+                out[(i, j)] = Verdict(relation, _similarity(relation, con, cos, fact), jac, con, cos, fact, shared)
+        return out
