@@ -5,6 +5,7 @@ from .compare import compare, compare_articles
 from .io import FieldMap, InputError, read
 from .normalize import NormConfig, normalize
 from .pipeline import ClusterResult, Settings, cluster, cluster_articles
+from .report import diff, render as render_report, report
 from .verify import Thresholds, Verdict
 
 __version__ = "0.1.0"
@@ -23,6 +24,9 @@ __all__ = [
     "cluster_articles",
     "compare",
     "compare_articles",
+    "diff",
+    "render_report",
+    "report",
     "normalize",
     "read",
 ]

@@ -24,6 +24,9 @@ class Article:
         Body with boilerplate removed (set by :mod:`dedup.boilerplate`).
     removed:
         ``(start, end, reason)`` spans of ``text`` that boilerplate removal dropped.
+    kept:
+        ``(clean_start, text_start, length)`` segments: where each piece of
+        ``clean`` stands in ``text``.
     """
 
     id: str
@@ -35,11 +38,21 @@ class Article:
     meta: dict[str, Any] = field(default_factory=dict)
     clean: str | None = None
     removed: list[tuple[int, int, str]] = field(default_factory=list)
+    kept: list[tuple[int, int, int]] = field(default_factory=list)
 
     @property
     def body(self) -> str:
         """The text the pipeline compares: cleaned body if available, else raw."""
         return self.clean if self.clean is not None else self.text
+
+    def original_offset(self, pos: int) -> int:
+        """Offset in ``text`` of offset ``pos`` in :attr:`body`."""
+        if self.clean is None or not self.kept:
+            return pos
+        for clean_start, text_start, length in reversed(self.kept):
+            if pos >= clean_start:
+                return text_start + min(pos - clean_start, length)
+        return self.kept[0][1]
 
 
 @dataclass(frozen=True)

@@ -128,11 +128,12 @@ class Boilerplate:
 
     def strip(self, article: Article) -> Article:
         """Set ``article.clean`` and ``article.removed``; returns the article."""
-        clean, removed = self.strip_text(article.text)
-        article.clean, article.removed = clean, removed
+        article.clean, article.removed, article.kept = self.strip_text(article.text)
         return article
 
-    def strip_text(self, text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    def strip_text(self, text: str) -> tuple[str, list[tuple[int, int, str]], list[tuple[int, int, int]]]:
+        """Clean text, removed spans ``(start, end, reason)`` and kept segments
+        ``(clean_start, original_start, length)`` mapping clean offsets back to ``text``."""
         lines = _lines(text)
         drop: dict[int, str] = {}
         self._cut_tail(lines, drop)
@@ -145,11 +146,24 @@ class Boilerplate:
                 drop[i] = "junk"
             elif ln.words <= self.max_words and (ln.norm in self.repeated_ or within[ln.norm] >= 3):
                 drop[i] = "repeated"
-        kept = [ln.raw for i, ln in enumerate(lines) if i not in drop]
-        if not any(normalize(k) for k in kept):  # never strip an article to nothing
-            return text.strip(), []
-        clean = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
-        return clean, _spans(lines, drop)
+        kept: list[_Line] = []
+        for i, ln in enumerate(lines):
+            if i in drop or (not ln.norm and (not kept or not kept[-1].norm)):
+                continue  # dropped, or a blank line after a blank line
+            kept.append(ln)
+        while kept and not kept[-1].norm:
+            kept.pop()
+        if not kept:  # never strip an article to nothing
+            body = text.strip()
+            lead = text.index(body[:1]) if body else 0
+            return body, [], [(0, lead, len(body))]
+        parts, segments, pos = [], [], 0
+        for ln in kept:
+            raw = ln.raw.strip() if not ln.norm else ln.raw
+            parts.append(raw)
+            segments.append((pos, ln.start + (ln.raw.index(raw[:1]) if raw else 0), len(raw)))
+            pos += len(raw) + 1
+        return "\n".join(parts), _spans(lines, drop), segments
 
     def _cut_tail(self, lines: list[_Line], drop: dict[int, str]) -> None:
         words = 0

@@ -160,5 +160,63 @@ def compare(
         typer.echo(f"                  {s['b'][:120]}")
 
 
+class ReportFormat(str, Enum):
+    html = "html"
+    md = "md"
+    json = "json"
+
+
+@app.command()
+def report(
+    paths: Annotated[list[Path], typer.Argument(help="Folders, .jsonl or .csv files, as for `cluster`.")],
+    group: Annotated[Optional[list[int]], typer.Option("--group", "-g", help="Report only this group id (repeatable); default: every group of two or more.")] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", "-f", help="html (self-contained, right to left), md or json.")] = ReportFormat.html,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+    text_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field holding the body.")] = None,
+    outlet_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field naming the outlet.")] = None,
+) -> None:
+    """Show, for each group, which facts each outlet added or dropped, and where they disagree.
+
+    Example: dedup report seeds/ --format html --out report.html
+    """
+    from .pipeline import cluster as run
+    from .report import from_result, render
+
+    try:
+        with _Progress(True) as progress:
+            result = run([str(p) for p in paths], fields=FieldMap(text=text_field, outlet=outlet_field),
+                         on_problem=_problem, progress=progress)
+    except (InputError, ValueError) as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_INPUT)
+    if group:
+        unknown = [g for g in group if not 1 <= g <= len(result.groups)]
+        if unknown:
+            _err(f"dedup: no group {unknown[0]} (there are {len(result.groups)} groups; see `dedup cluster`)")
+            raise typer.Exit(EXIT_INPUT)
+    _write(render(from_result(result, group or None), format.value), out)
+
+
+@app.command()
+def diff(
+    file_a: Annotated[Path, typer.Argument(help="First article.")],
+    file_b: Annotated[Path, typer.Argument(help="Second article.")],
+    format: Annotated[ReportFormat, typer.Option("--format", "-f", help="html, md or json.")] = ReportFormat.md,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Fact-by-fact differences between any two articles.
+
+    Example: dedup diff seeds/000_fd40320715479528.txt seeds/001_c3ae010b9f71aa12.txt --format md
+    """
+    from .report import diff as run, render
+
+    try:
+        a, b = read_one(file_a), read_one(file_b)
+    except InputError as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_INPUT)
+    _write(render(run(a, b), format.value), out)
+
+
 def main() -> None:  # pragma: no cover
     app()

@@ -14,33 +14,33 @@ BODY = "\n\n".join(
 
 def test_tail_after_closing_marker_is_removed_and_recorded():
     text = BODY + "\n\nكلمات دلالية: غزة الدوحة\n\nمقالات ذات صلة\n\nخبر آخر لا علاقة له"
-    clean, removed = Boilerplate().strip_text(text)
+    clean, removed, _ = Boilerplate().strip_text(text)
     assert clean == BODY
     assert removed and removed[-1][2] == "tail"
     assert text[removed[-1][0] :].startswith("كلمات دلالية")
 
 
 def test_source_line_closes_the_article():
-    clean, _ = Boilerplate().strip_text(BODY + "\n\nالمصدر: رويترز\n\nاترك تعليقاً")
+    clean, _, _ = Boilerplate().strip_text(BODY + "\n\nالمصدر: رويترز\n\nاترك تعليقاً")
     assert clean == BODY
 
 
 def test_marker_too_early_does_not_cut_the_article():
     text = "المصدر: وكالة الأنباء\n\n" + BODY
-    clean, _ = Boilerplate().strip_text(text)
+    clean, _, _ = Boilerplate().strip_text(text)
     assert "وزير الخارجية" in clean
 
 
 def test_read_also_block_inside_the_article():
     text = BODY + "\n\nاقرأ أيضاًالرئيس يستقبل وزير الخارجية\n\nعنوان خبر آخر قصير\n\n" + "وتابع الوزير حديثه عن الأوضاع الإنسانية الصعبة في القطاع وعن ضرورة إدخال المساعدات دون تأخير ولا شروط مسبقة من أي طرف."
-    clean, removed = Boilerplate().strip_text(text)
+    clean, removed, _ = Boilerplate().strip_text(text)
     assert "الرئيس يستقبل" not in clean and "عنوان خبر آخر" not in clean
     assert "وتابع الوزير" in clean
     assert {r for _, _, r in removed} == {"read-also"}
 
 
 def test_junk_lines():
-    clean, _ = Boilerplate().strip_text(".tie-icon-fire { display:none; }\nA+\nA-\n" + BODY)
+    clean, _, _ = Boilerplate().strip_text(".tie-icon-fire { display:none; }\nA+\nA-\n" + BODY)
     assert clean == BODY
 
 
@@ -76,3 +76,12 @@ def test_strip_sets_clean_and_removed():
     a = Article("x", BODY + "\n\nمقالات ذات صلة\nخبر")
     Boilerplate().strip(a)
     assert a.clean == BODY and a.body == BODY and a.removed
+
+
+def test_clean_offsets_map_back_to_the_original_text():
+    text = ".tie { display:none; }\n\n" + BODY + "\n\n\n\nمقالات ذات صلة\nخبر"
+    a = Boilerplate().strip(Article("x", text))
+    for word in ("وأضاف خلال", "شريكا في إيجاد"):
+        pos = a.body.index(word)
+        start = a.original_offset(pos)
+        assert text[start : start + len(word)] == word

@@ -1,0 +1,104 @@
+"""The variant report as one self-contained, right-to-left HTML page (no network, inline CSS).
+
+Every piece of article text goes through :func:`html.escape`: an article that
+contains ``<script>`` shows it as text.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+CSS = """
+body{font-family:"Noto Naskh Arabic","Amiri","Arial",sans-serif;margin:1.5rem;color:#1d1d1f;background:#fff;line-height:1.7}
+h1{font-size:1.5rem;margin:0 0 .5rem}h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:2px solid #ddd}
+nav ol{margin:.2rem 1.5rem}table{border-collapse:collapse;width:100%;table-layout:fixed}
+th,td{border:1px solid #ccc;padding:.35rem .5rem;vertical-align:top;text-align:right;font-size:.92rem}
+th{background:#f3f3f6;position:sticky;top:0}th small{display:block;font-weight:normal;color:#666;direction:ltr;unicode-bidi:isolate}
+th.fid,td.fid{width:3.2rem;color:#666;font-size:.8rem;direction:ltr;text-align:center}
+tr.common td{background:#fff}tr.partial td{background:#fbfbfb}
+td.added{background:#e3f6e5 !important;box-shadow:inset -4px 0 #2e9d45}
+td.missing{color:#999;text-align:center}td.dropped{background:#fde8e8 !important;color:#b42318}
+tr.disagree td.cell{box-shadow:inset -4px 0 #d98e04}.badge{display:inline-block;font-size:.75rem;padding:0 .35rem;border-radius:.3rem;margin-inline-start:.3rem}
+.b-dis{background:#fff1d6;color:#8a5a00}.b-add{background:#e3f6e5;color:#1e6b30}.b-drop{background:#fde8e8;color:#b42318}
+ins{background:#c9f0cf;text-decoration:none}del{background:#f8d0d0;color:#8a1c1c}
+bdi.id{direction:ltr;unicode-bidi:isolate}tr.note td{background:#fffaf0;border-top:none}
+.legend span{margin-inline-end:1rem}.summary li{margin:.1rem 0}.dis{font-size:.85rem;color:#8a5a00;margin-top:.25rem}
+"""
+
+LEGEND = (
+    '<p class="legend"><span class="badge b-add">أضافه</span>خبر انفرد به هذا المصدر '
+    '<span class="badge b-drop">أسقطه</span>خبر ذكرته أغلب المصادر الأخرى وغاب هنا '
+    '<span class="badge b-dis">اختلاف</span>أرقام أو اقتباسات مختلفة '
+    "<ins>مضاف</ins> <del>محذوف</del> مقارنة بنص العمود الأول في الصف</p>"
+)
+
+
+def _diff_html(ops: list[list[str]]) -> str:
+    tags = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
+    return " ".join(tags[op].format(escape(text)) for op, text in ops)
+
+
+def _label(label: str) -> str:
+    """A column label, isolated so a Latin file name does not scramble the right-to-left line."""
+    return f'<bdi class="id">{escape(label)}</bdi>'
+
+
+def _group(g: dict) -> str:
+    ids = [a["id"] for a in g["articles"]]
+    outlets = {o["article"]: o for o in g["outlets"]}
+    out = [f'<section id="group-{escape(str(g["id"]))}"><h2>المجموعة {escape(str(g["id"]))} '
+           f'<span class="badge">{escape(g["relation"])}</span> — {len(ids)} مقالات</h2>']
+    out.append('<ul class="summary">')
+    for o in g["outlets"]:
+        out.append(
+            f'<li><b>{_label(o["label"])}</b>: {len(o["shared"])} مشترك، '
+            f'<span class="badge b-add">{len(o["added"])} أضافه</span>'
+            f'<span class="badge b-drop">{len(o["dropped"])} أسقطه</span>'
+            + (f'<span class="badge b-dis">{len(o["disagreements"])} اختلاف</span>' if o["disagreements"] else "")
+            + "</li>"
+        )
+    out.append("</ul>")
+    head = "".join(f"<th>{_label(a['label'])}<small>{escape(a['id'])}</small></th>" for a in g["articles"])
+    out.append(f'<table class="facts"><thead><tr><th class="fid">#</th>{head}</tr></thead><tbody>')
+    for f in g["facts"]:
+        classes = [f["kind"]] + (["disagree"] if f["disagreements"] else [])
+        cells = []
+        for aid in ids:
+            s = f["sentences"].get(aid)
+            if s is None:
+                dropped = f["id"] in outlets[aid]["dropped"]
+                cells.append(f'<td class="missing{" dropped" if dropped else ""}">{"أسقطه" if dropped else "—"}</td>')
+                continue
+            body = _diff_html(s["diff"]) if "diff" in s else escape(s["text"])
+            cls = "cell added" if f["kind"] == "unique" and len(ids) > 1 else "cell"
+            cells.append(f'<td class="{cls}" title="{s["start"]}–{s["end"]}">{body}</td>')
+        out.append(f'<tr class="{" ".join(classes)}" id="fact-{escape(f["id"])}"><td class="fid">{escape(f["id"])}</td>{"".join(cells)}</tr>')
+        notes = ""
+        for d in f["disagreements"]:
+            versions = " ⟷ ".join(f"{_label(outlets[k]['label'])}: {escape(' / '.join(v))}" for k, v in d["versions"].items())
+            kind = "أرقام" if d["kind"] == "number" else "اقتباس"
+            notes += f'<div class="dis"><span class="badge b-dis">اختلاف {kind}</span> {versions}</div>'
+        if notes:
+            out.append(f'<tr class="note"><td class="fid"></td><td colspan="{len(ids)}">{notes}</td></tr>')
+    out.append("</tbody></table></section>")
+    return "\n".join(out)
+
+
+def render(report: dict, title: str = "تقرير الاختلافات بين المصادر") -> str:
+    """The whole report as an HTML document (string)."""
+    groups = report["groups"]
+    toc = ""
+    if len(groups) > 1:
+        items = "".join(
+            f'<li><a href="#group-{escape(str(g["id"]))}">المجموعة {escape(str(g["id"]))}: '
+            f'{escape(g["articles"][0]["title"] or g["articles"][0]["id"])} ({len(g["articles"])})</a></li>'
+            for g in groups
+        )
+        toc = f'<nav><h2>المحتويات</h2><ol>{items}</ol></nav>'
+    body = "\n".join(_group(g) for g in groups) or "<p>لا توجد مجموعات تضم أكثر من مقال.</p>"
+    return (
+        '<!DOCTYPE html>\n<html lang="ar" dir="rtl"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+        f"<h1>{escape(title)}</h1>{LEGEND}{toc}{body}</body></html>\n"
+    )

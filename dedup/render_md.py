@@ -1,0 +1,61 @@
+"""The variant report as Markdown that renders on a code-hosting site.
+
+Tables sit inside ``<div dir="rtl">`` so Arabic reads right to left; text is
+HTML-escaped and table pipes are escaped, so article text cannot break the page.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+
+def _cell(text: str) -> str:
+    return escape(text).replace("|", "&#124;").replace("\n", " ")
+
+
+def _diff(ops: list[list[str]]) -> str:
+    tags = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
+    return " ".join(tags[op].format(_cell(text)) for op, text in ops)
+
+
+def render(report: dict) -> str:
+    lines = ["# تقرير الاختلافات بين المصادر", ""]
+    groups = report["groups"]
+    if not groups:
+        return "\n".join(lines + ["لا توجد مجموعات تضم أكثر من مقال.", ""])
+    if len(groups) > 1:
+        lines += [f"- [المجموعة {g['id']}](#group-{g['id']})" for g in groups] + [""]
+    for g in groups:
+        ids = [a["id"] for a in g["articles"]]
+        outlets = {o["article"]: o for o in g["outlets"]}
+        lines += [f'<a id="group-{g["id"]}"></a>', "", f"## المجموعة {g['id']} ({g['relation']}, {len(ids)})", ""]
+        lines.append('<div dir="rtl">')
+        lines.append("")
+        for o in g["outlets"]:
+            lines.append(
+                f"- **{_cell(o['label'])}**: {len(o['shared'])} مشترك، {len(o['added'])} أضافه، {len(o['dropped'])} أسقطه"
+                + (f"، {len(o['disagreements'])} اختلاف" if o["disagreements"] else "")
+            )
+        lines.append("")
+        lines.append("| # | " + " | ".join(_cell(a["label"]) for a in g["articles"]) + " |")
+        lines.append("|---|" + "---|" * len(ids))
+        for f in g["facts"]:
+            cells = []
+            for aid in ids:
+                s = f["sentences"].get(aid)
+                if s is None:
+                    cells.append("**أسقطه**" if f["id"] in outlets[aid]["dropped"] else "—")
+                elif "diff" in s:
+                    cells.append(_diff(s["diff"]))
+                else:
+                    cells.append(("➕ " if f["kind"] == "unique" and len(ids) > 1 else "") + _cell(s["text"]))
+            mark = " ⚠️" if f["disagreements"] else ""
+            lines.append(f"| {f['id']}{mark} | " + " | ".join(cells) + " |")
+        lines.append("")
+        for f in g["facts"]:
+            for d in f["disagreements"]:
+                kind = "أرقام" if d["kind"] == "number" else "اقتباس"
+                versions = "؛ ".join(f"{_cell(outlets[k]['label'])}: {_cell(' / '.join(v))}" for k, v in d["versions"].items())
+                lines.append(f"- ⚠️ {f['id']} اختلاف {kind}: {versions}")
+        lines += ["", "</div>", ""]
+    return "\n".join(lines)

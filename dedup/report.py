@@ -1,0 +1,228 @@
+"""Variant reports: which facts each outlet added, dropped or shares, and where they disagree.
+
+The report is a plain, JSON-ready dict; :mod:`dedup.render_html` and
+:mod:`dedup.render_md` draw it. Schema ``dedup.report/1``::
+
+    {"schema": "dedup.report/1",
+     "groups": [{
+        "id": 1, "relation": "variant",
+        "articles": [{"id", "label", "outlet", "title", "published"}],   # columns, in this order
+        "facts": [{
+            "id": "1.3",
+            "kind": "common" | "partial" | "unique",     # in all / several / one article(s)
+            "sentences": {article_id: {"text", "start", "end", "diff"?}},
+                # start/end: offsets into the article's original text;
+                # diff: word-level ops against the fact's first sentence, [["=", "…"], ["-", "…"], ["+", "…"]]
+            "similarity": {"min", "mean"} | null,
+            "disagreements": [{"kind": "number" | "quote", "versions": {article_id: [values]}}]}],
+        "outlets": [{"article", "label", "added": [fact ids], "dropped": [fact ids],
+                     "shared": [fact ids], "disagreements": [fact ids], "summary": "…"}]}]}
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+from .align import Alignment, align
+from .article import Article
+from .normalize import DIGITS_TABLE, normalize
+
+SCHEMA = "dedup.report/1"
+
+_NUMBER_WORDS = {
+    normalize(w): v
+    for w, v in {
+        "واحد": 1, "واحدة": 1, "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثة": 3,
+        "أربع": 4, "أربعة": 4, "خمس": 5, "خمسة": 5, "ست": 6, "ستة": 6, "سبع": 7, "سبعة": 7,
+        "ثمان": 8, "ثماني": 8, "ثمانية": 8, "تسع": 9, "تسعة": 9, "عشر": 10, "عشرة": 10,
+        "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "أربعون": 40, "أربعين": 40,
+        "خمسون": 50, "خمسين": 50, "ستون": 60, "ستين": 60, "سبعون": 70, "سبعين": 70,
+        "ثمانون": 80, "ثمانين": 80, "تسعون": 90, "تسعين": 90, "مئة": 100, "مائة": 100,
+        "مئتين": 200, "مئتان": 200, "ألف": 1000, "ألفين": 2000, "مليون": 1_000_000,
+    }.items()
+}
+_NUMBER_RE = re.compile(r"\d+(?:[.,٫]\d+)?")
+_QUOTE_RE = re.compile(r"«([^»]{6,})»|“([^”]{6,})”|\"([^\"]{6,})\"")
+_PROCLITICS = ("و", "ب", "ل", "ف", "ك")
+
+
+def numbers(sentence: str) -> list[str]:
+    """Numbers in a sentence: digits in any script, and common Arabic number words.
+
+    >>> numbers("أفرج عن سبعة رهائن و١٢ معتقلا بنسبة 3.5")
+    ['3.5', '7', '12']
+    """
+    text = sentence.translate(DIGITS_TABLE).replace("٫", ".")
+    found = {m.group().replace(",", ".").replace("٫", ".") for m in _NUMBER_RE.finditer(text)}
+    for word in normalize(sentence).split():
+        for w in (word, word[1:] if word.startswith(_PROCLITICS) and len(word) > 3 else word):
+            if w in _NUMBER_WORDS:
+                found.add(str(_NUMBER_WORDS[w]))
+                break
+    return sorted(found, key=lambda x: (float(x), x))
+
+
+def quotes(sentence: str) -> list[str]:
+    """Quoted passages of a sentence («…», “…”, "…")."""
+    return [next(g for g in m.groups() if g) for m in _QUOTE_RE.finditer(sentence)]
+
+
+def word_diff(reference: str, other: str) -> list[list[str]]:
+    """Word-level edit script turning ``reference`` into ``other``: ``=``, ``-`` (deleted), ``+`` (inserted).
+
+    Words are compared normalized (so spelling variants of one word are equal)
+    and shown as written in ``other`` (or ``reference`` for deletions).
+    """
+    ra, rb = reference.split(), other.split()
+    na, nb = [normalize(w) for w in ra], [normalize(w) for w in rb]
+    ops: list[list[str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, na, nb, autojunk=False).get_opcodes():
+        if tag == "equal":
+            ops.append(["=", " ".join(rb[j1:j2])])
+            continue
+        if i2 > i1:
+            ops.append(["-", " ".join(ra[i1:i2])])
+        if j2 > j1:
+            ops.append(["+", " ".join(rb[j1:j2])])
+    return ops
+
+
+def _labels(articles: list[Article]) -> list[str]:
+    base = [a.outlet or a.id for a in articles]
+    return [f"{b} ({a.id})" if base.count(b) > 1 else b for a, b in zip(articles, base)]
+
+
+def _disagreements(texts: dict[str, str]) -> list[dict]:
+    out = []
+    nums = {k: numbers(t) for k, t in texts.items()}
+    with_numbers = {k: v for k, v in nums.items() if v}
+    if len(with_numbers) >= 2 and len({tuple(v) for v in with_numbers.values()}) > 1:
+        out.append({"kind": "number", "versions": with_numbers})
+    quoted = {k: quotes(t) for k, t in texts.items()}
+    with_quotes = {k: v for k, v in quoted.items() if v}
+    if len(with_quotes) >= 2:
+        norm = {k: tuple(normalize(q) for q in v) for k, v in with_quotes.items()}
+        first = next(iter(norm.values()))
+        differ = any(
+            difflib.SequenceMatcher(None, " ".join(first), " ".join(v), autojunk=False).ratio() < 0.9
+            for v in norm.values()
+        )
+        if differ:
+            out.append({"kind": "quote", "versions": with_quotes})
+    return out
+
+
+def group_report(articles: list[Article], group_id: int | str = 1, relation: str = "variant") -> dict:
+    """The report of one group of articles (already stripped of boilerplate)."""
+    alignment: Alignment = align(articles)
+    n = len(articles)
+    ids = [a.id for a in articles]
+    labels = _labels(articles)
+    facts = []
+    for number, fact in enumerate(alignment.facts, 1):
+        order = sorted(fact.sentences)
+        ref_text = alignment.sentences[order[0]][fact.sentences[order[0]]].text
+        sentences = {}
+        for k in order:
+            s = alignment.sentences[k][fact.sentences[k]]
+            entry = {
+                "text": s.text,
+                "start": articles[k].original_offset(s.start),
+                "end": articles[k].original_offset(s.end - 1) + 1,
+            }
+            if k != order[0]:
+                entry["diff"] = word_diff(ref_text, s.text)
+            sentences[ids[k]] = entry
+        sims = list(fact.similarity.values())
+        facts.append(
+            {
+                "id": f"{group_id}.{number}",
+                "kind": "common" if len(order) == n else ("unique" if len(order) == 1 else "partial"),
+                "sentences": sentences,
+                "similarity": {"min": min(sims), "mean": round(sum(sims) / len(sims), 4)} if sims else None,
+                "disagreements": _disagreements({k: v["text"] for k, v in sentences.items()}) if len(order) > 1 else [],
+            }
+        )
+    outlets = []
+    for k, a in enumerate(articles):
+        others = n - 1
+        added = [f["id"] for f in facts if list(f["sentences"]) == [a.id]]
+        shared = [f["id"] for f in facts if a.id in f["sentences"] and len(f["sentences"]) > 1]
+        dropped = [f["id"] for f in facts if a.id not in f["sentences"] and others and len(f["sentences"]) > others / 2]
+        disagree = [f["id"] for f in facts if a.id in f["sentences"] and f["disagreements"]]
+        outlets.append(
+            {
+                "article": a.id,
+                "label": labels[k],
+                "added": added,
+                "dropped": dropped,
+                "shared": shared,
+                "disagreements": disagree,
+                "summary": f"{labels[k]}: {len(shared)} shared, {len(added)} added, {len(dropped)} dropped"
+                + (f", {len(disagree)} with disagreements" if disagree else ""),
+            }
+        )
+    return {
+        "id": group_id,
+        "relation": relation,
+        "articles": [
+            {"id": a.id, "label": labels[k], "outlet": a.outlet, "title": a.title, "published": a.published}
+            for k, a in enumerate(articles)
+        ],
+        "facts": facts,
+        "outlets": outlets,
+    }
+
+
+def build(groups: Iterable[tuple[int | str, str, list[Article]]]) -> dict:
+    """A report over several groups: ``(id, relation, articles)`` each."""
+    return {"schema": SCHEMA, "groups": [group_report(arts, gid, rel) for gid, rel, arts in groups]}
+
+
+def from_result(result, group_ids: list[int] | None = None, min_size: int = 2) -> dict:
+    """The report of a :class:`~dedup.pipeline.ClusterResult`: the chosen groups, or all with ``min_size`` members."""
+    chosen = []
+    for number, g in enumerate(result.groups, 1):
+        if group_ids is not None and number not in group_ids:
+            continue
+        if group_ids is None and len(g.members) < min_size:
+            continue
+        chosen.append((number, g.relation, [result.articles[m] for m in g.members]))
+    return build(chosen)
+
+
+def report(paths, group_ids: list[int] | None = None, **cluster_kwargs) -> dict:
+    """Group the articles under ``paths`` and report the chosen groups (default: all with 2+ members)."""
+    from .pipeline import cluster
+
+    return from_result(cluster(paths, **cluster_kwargs), group_ids)
+
+
+def diff(a: Article, b: Article) -> dict:
+    """The report of any two articles, grouped or not (boilerplate markers stripped)."""
+    from .boilerplate import Boilerplate
+
+    cleaner = Boilerplate()
+    for article in (a, b):
+        if article.clean is None:
+            cleaner.strip(article)
+    return build([(1, "pair", [a, b])])
+
+
+def render(report_: dict, fmt: str) -> str:
+    """``html``, ``md`` or ``json`` text of a report."""
+    import json
+
+    if fmt == "html":
+        from .render_html import render as html
+
+        return html(report_)
+    if fmt == "md":
+        from .render_md import render as md
+
+        return md(report_)
+    if fmt == "json":
+        return json.dumps(report_, ensure_ascii=False, indent=2) + "\n"
+    raise ValueError(f"format must be html, md or json, got {fmt!r}")
