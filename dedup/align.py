@@ -53,7 +53,7 @@ def align(
     articles: list[Article],
     match: float = MATCH,
     merge_mean: float = MERGE_MEAN,
-    min_words: int = 3,
+    min_words: int = 2,
 ) -> Alignment:
     """Align the sentences of ``articles`` into facts.
 

@@ -57,7 +57,10 @@ def numbers(sentence: str) -> list[str]:
     text = sentence.translate(DIGITS_TABLE).replace("٫", ".")
     found = {m.group().replace(",", ".").replace("٫", ".") for m in _NUMBER_RE.finditer(text)}
     for word in normalize(sentence).split():
-        for w in (word, word[1:] if word.startswith(_PROCLITICS) and len(word) > 3 else word):
+        candidates = [word]
+        while len(candidates) < 3 and candidates[-1].startswith(_PROCLITICS) and len(candidates[-1]) > 3:
+            candidates.append(candidates[-1][1:])  # و، ب، ل، ف، ك: up to two proclitics
+        for w in candidates:
             if w in _NUMBER_WORDS:
                 found.add(str(_NUMBER_WORDS[w]))
                 break
@@ -94,23 +97,43 @@ def _labels(articles: list[Article]) -> list[str]:
     return [f"{b} ({a.id})" if base.count(b) > 1 else b for a, b in zip(articles, base)]
 
 
+#: Two quotes are one quote, altered, when their word sequences match at least
+#: this much (and are not identical up to spelling)...
+QUOTE_SAME = 0.5
+#: ...and at most this much: above it they are the same words.
+QUOTE_IDENTICAL = 0.95
+
+
+def _altered_quotes(quoted: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Quotes that are the same quote in another's words: versions to show, by article.
+
+    Outlets quoting different parts of a speech is not a disagreement; the same
+    quote with words changed is.
+    """
+    usable = {k: [(normalize(q).split(), q) for q in v if len(q.split()) >= 4] for k, v in quoted.items()}
+    keys = [k for k, v in usable.items() if v]
+    found: dict[str, list[str]] = {}
+    for x, ka in enumerate(keys):
+        for kb in keys[x + 1 :]:
+            for qa, ra in usable[ka]:
+                for qb, rb in usable[kb]:
+                    ratio = difflib.SequenceMatcher(None, qa, qb, autojunk=False).ratio()
+                    if QUOTE_SAME <= ratio < QUOTE_IDENTICAL:
+                        for key, raw in ((ka, ra), (kb, rb)):
+                            if raw not in found.setdefault(key, []):
+                                found[key].append(raw)
+    return found
+
+
 def _disagreements(texts: dict[str, str]) -> list[dict]:
     out = []
     nums = {k: numbers(t) for k, t in texts.items()}
     with_numbers = {k: v for k, v in nums.items() if v}
     if len(with_numbers) >= 2 and len({tuple(v) for v in with_numbers.values()}) > 1:
         out.append({"kind": "number", "versions": with_numbers})
-    quoted = {k: quotes(t) for k, t in texts.items()}
-    with_quotes = {k: v for k, v in quoted.items() if v}
-    if len(with_quotes) >= 2:
-        norm = {k: tuple(normalize(q) for q in v) for k, v in with_quotes.items()}
-        first = next(iter(norm.values()))
-        differ = any(
-            difflib.SequenceMatcher(None, " ".join(first), " ".join(v), autojunk=False).ratio() < 0.9
-            for v in norm.values()
-        )
-        if differ:
-            out.append({"kind": "quote", "versions": with_quotes})
+    altered = _altered_quotes({k: quotes(t) for k, t in texts.items()})
+    if altered:
+        out.append({"kind": "quote", "versions": altered})
     return out
 
 

@@ -1,6 +1,7 @@
 """Arabic sentence segmentation that holds up on scraped news.
 
-Splits at . ! ? ؟ ؛ and line breaks, keeps closing quotes and brackets with
+Splits at . ! ? ؟ ؛ and line breaks (always: scraped quotes are too often
+unbalanced to let one run across lines), keeps closing quotes and brackets with
 their sentence, never splits inside numbers (3.5, ٣٫٥, 2024/10/24), after
 single-letter or common abbreviations (د. م. ص.), or inside a quotation; and
 cuts very long comma-chained sentences at clause boundaries (، followed by و
@@ -68,9 +69,7 @@ def _raw_spans(text: str) -> list[tuple[int, int]]:
         if ch == '"':  # straight quotes open and close alike
             quote_stack.append('"')
             continue
-        if ch == "\n":
-            if quote_stack and text[i + 1 : i + 2] != "\n":
-                continue  # a line break inside a quotation continues the sentence
+        if ch == "\n":  # scraped quotes are too often unbalanced to let them span lines
             spans.append((start, i))
             start, quote_stack = i + 1, []
             continue

@@ -1,0 +1,196 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from dedup import Article, cluster
+from dedup.cli import app
+from dedup.render_html import render as render_html
+from dedup.render_md import render as render_md
+from dedup.report import SCHEMA, build, diff, from_result, numbers, quotes, word_diff
+
+
+@pytest.fixture(scope="module")
+def seeds_report(seeds_dir):
+    result = cluster(str(seeds_dir))
+    return result, from_result(result)
+
+
+def _facts(group, article_prefix, key):
+    outlet = next(o for o in group["outlets"] if o["article"].startswith(article_prefix))
+    wanted = set(outlet[key])
+    return [f for f in group["facts"] if f["id"] in wanted]
+
+
+def _texts(facts, article_prefix):
+    return [s["text"] for f in facts for aid, s in f["sentences"].items() if aid.startswith(article_prefix)]
+
+
+def _has(texts, *words):
+    return any(all(w in t for w in words) for t in texts)
+
+
+def test_only_the_variant_group_is_reported(seeds_report):
+    _, report = seeds_report
+    assert report["schema"] == SCHEMA
+    assert len(report["groups"]) == 1
+    assert sorted(a["id"][:3] for a in report["groups"][0]["articles"]) == ["000", "001", "004"]
+
+
+def test_seeds_golden_added_facts(seeds_report):
+    _, report = seeds_report
+    g = report["groups"][0]
+    added_000 = _texts(_facts(g, "000", "added"), "000")
+    added_001 = _texts(_facts(g, "001", "added"), "001")
+    added_004 = _texts(_facts(g, "004", "added"), "004")
+    assert _has(added_000, "مسؤول إسرائيلي", "رئيس الموساد")
+    assert _has(added_001, "أمير قطر", "مباحثات")
+    assert _has(added_001, "بريطانيا")
+    assert _has(added_004, "حماس", "بيان")
+    assert _has(added_004, "هآرتس")
+
+
+def test_seeds_golden_shared_facts(seeds_report):
+    _, report = seeds_report
+    g = report["groups"][0]
+    shared = [f for f in g["facts"] if len(f["sentences"]) > 1]
+
+    def shared_by(prefixes, *words):
+        return any(
+            sorted(a[:3] for a in f["sentences"]) == prefixes and all(_has(_texts([f], p), *words) for p in prefixes)
+            for f in shared
+        )
+
+    assert shared_by(["000", "001"], "السنوار")
+    assert shared_by(["000", "001"], "شريك")
+    assert shared_by(["000", "001"], "الأيام المقبلة")
+
+
+@pytest.mark.xfail(strict=True, reason="004 retells the 'talks will show whether Hamas is serious' fact in other words; "
+                   "character and word TF-IDF put it at cosine 0.22, below what separates retellings from noise")
+def test_seeds_talks_fact_shared_by_all_three(seeds_report):
+    _, report = seeds_report
+    g = report["groups"][0]
+    assert any(len(f["sentences"]) == 3 and "الأيام المقبلة" in " ".join(s["text"] for s in f["sentences"].values()) for f in g["facts"])
+
+
+def test_no_boilerplate_in_facts(seeds_report):
+    _, report = seeds_report
+    texts = [s["text"] for f in report["groups"][0]["facts"] for s in f["sentences"].values()]
+    for junk in ("كلمات دلالية", "مقالات ذات صلة", "مقالات مشابهة", "اترك تعليق", "إقرأ أيضاً", "زر الذهاب", "featured"):
+        assert not any(junk in t for t in texts), junk
+
+
+def test_offsets_point_into_the_original_text(seeds_report):
+    result, report = seeds_report
+    texts = {a.id: a.text for a in result.articles}
+    for f in report["groups"][0]["facts"]:
+        for aid, s in f["sentences"].items():
+            assert texts[aid][s["start"] : s["end"]] == s["text"]
+
+
+def test_numbers_in_any_script_and_number_words():
+    assert numbers("بينهم سبعة أميركيين") == ["7"]
+    assert numbers("بينهم 7 أميركيين") == ["7"]
+    assert numbers("أصيب ١٢ شخصا") == ["12"]
+    assert numbers("ارتفع بنسبة ٣٫٥") == ["3.5"]
+    assert numbers("وبثلاثة آلاف") == ["3"]
+    assert numbers("لا أرقام هنا") == []
+
+
+def test_quotes():
+    assert quotes("قال «سنعقد الاجتماع قريبا» ثم أضاف “لن نتراجع عن ذلك”") == ["سنعقد الاجتماع قريبا", "لن نتراجع عن ذلك"]
+
+
+def test_word_diff_marks_insertions_and_deletions():
+    ops = word_diff("قال الوزير إن الاجتماع ناجح", "قال الوزير اليوم إن الاجتماع فاشل")
+    assert ops == [["=", "قال الوزير"], ["+", "اليوم"], ["=", "إن الاجتماع"], ["-", "ناجح"], ["+", "فاشل"]]
+    assert word_diff("أعلنت الوزارة", "اعلنت الوزاره") == [["=", "اعلنت الوزاره"]]
+
+
+BASE = [
+    "أعلنت وزارة الصحة تسجيل إصابات جديدة بالفيروس في مدينة الرياض خلال الأسبوع الماضي.",
+    "وقال المتحدث باسم الوزارة إن الفرق الطبية تتابع الحالات عن قرب في المستشفيات.",
+    "وأكدت الوزارة أن الوضع تحت السيطرة ولا داعي للقلق بين السكان.",
+]
+
+
+def _art(aid, outlet, sentences):
+    return Article(aid, "\n".join(sentences), outlet=outlet)
+
+
+def test_added_dropped_and_number_disagreement():
+    a = _art("a", "sabq", [BASE[0].replace("جديدة", "جديدة عددها 12"), BASE[1], BASE[2]])
+    b = _art("b", "okaz", [BASE[0].replace("جديدة", "جديدة عددها 15"), BASE[1], BASE[2], "وأوضح أن المصابين نقلوا إلى مستشفى الملك فهد لتلقي العلاج اللازم."])
+    c = _art("c", "was", [BASE[0].replace("جديدة", "جديدة عددها 12"), BASE[1]])
+    g = build([(1, "variant", [a, b, c])])["groups"][0]
+    by = {o["article"]: o for o in g["outlets"]}
+    assert len(by["b"]["added"]) == 1 and by["a"]["added"] == [] and by["c"]["added"] == []
+    assert len(by["c"]["dropped"]) == 1  # the "under control" fact that a and b carry
+    first = next(f for f in g["facts"] if "إصابات" in next(iter(f["sentences"].values()))["text"])
+    assert first["kind"] == "common"
+    (dis,) = first["disagreements"]
+    assert dis["kind"] == "number" and dis["versions"] == {"a": ["12"], "b": ["15"], "c": ["12"]}
+
+
+def _quote_fact(qa, qb):
+    a = _art("a", "x", [f"وقال الوزير خلال المؤتمر الصحافي في العاصمة «{qa}»."])
+    b = _art("b", "y", [f"وقال الوزير خلال المؤتمر الصحافي في العاصمة «{qb}»."])
+    g = build([(1, "variant", [a, b])])["groups"][0]
+    (fact,) = [f for f in g["facts"] if len(f["sentences"]) == 2]
+    return fact
+
+
+def test_altered_quote_is_a_disagreement():
+    fact = _quote_fact("لن نقبل بأي تسوية على حساب حقوق الشعب", "لن نقبل أبدا بأي تسوية على حساب الشعب")
+    assert [d["kind"] for d in fact["disagreements"]] == ["quote"]
+    assert fact["disagreements"][0]["versions"]["b"] == ["لن نقبل أبدا بأي تسوية على حساب الشعب"]
+
+
+def test_different_parts_of_a_speech_or_identical_quotes_are_not_disagreements():
+    assert _quote_fact("لن نقبل بأي تسوية على حساب الشعب", "المفاوضات ستستأنف الأسبوع المقبل في القاهرة")["disagreements"] == []
+    assert _quote_fact("لن نقبل بأي تسوية على حساب الشعب", "لن نقبل بأى تسوية على حساب الشعب")["disagreements"] == []
+
+
+HOSTILE = '<script>document.title="pwned"</script> قال الوزير <b>إن</b> الاجتماع & النتائج "جيدة".'
+
+
+def test_html_escapes_article_text_and_is_self_contained():
+    a = _art("a", "sabq", [HOSTILE, BASE[1]])
+    b = _art("b", "okaz", [HOSTILE, BASE[2]])
+    page = render_html(build([(1, "variant", [a, b])]))
+    assert "<script" not in page and "<b>إن" not in page
+    assert "&lt;/script&gt;" in page and "&lt;b&gt;إن&lt;/b&gt;" in page
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "http://" not in page and "https://" not in page and "<link" not in page
+
+
+def test_markdown_escapes_and_wraps_rtl():
+    a = _art("a", "sab|q", [HOSTILE, BASE[1]])
+    b = _art("b", "okaz", [HOSTILE])
+    md = render_md(build([(1, "variant", [a, b])]))
+    assert '<div dir="rtl">' in md
+    assert "<script>" not in md and "sab&#124;q" in md
+
+
+def test_cli_report_and_diff(seeds_dir, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "r.html"
+    res = runner.invoke(app, ["report", str(seeds_dir), "--out", str(out)])
+    assert res.exit_code == 0 and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    res = runner.invoke(app, ["report", str(seeds_dir), "--format", "json", "--group", "2"])
+    assert res.exit_code == 0 and [g["id"] for g in json.loads(res.stdout)["groups"]] == [2]
+    res = runner.invoke(app, ["report", str(seeds_dir), "--group", "99"])
+    assert res.exit_code == 2 and "no group 99" in res.stderr
+    files = sorted(seeds_dir.iterdir())
+    res = runner.invoke(app, ["diff", str(files[0]), str(files[1]), "--format", "json"])
+    assert res.exit_code == 0
+    assert len(json.loads(res.stdout)["groups"][0]["articles"]) == 2
+
+
+def test_diff_api_on_two_articles(seeds_dir):
+    files = sorted(seeds_dir.iterdir())
+    from dedup.io import read_one
+
+    rep = diff(read_one(files[0]), read_one(files[4]))
+    assert rep["groups"][0]["relation"] == "pair"
