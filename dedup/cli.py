@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -216,6 +217,197 @@ def diff(
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_INPUT)
     _write(render(run(a, b), format.value), out)
+
+
+index_app = typer.Typer(
+    help="A persistent index that a pipeline asks \"seen this already?\" before it stores an article. "
+    "PATH is a SQLite file (embedded, the default) or redis://host:port/db?prefix=NAME (shared by many workers).",
+    no_args_is_help=True,
+)
+app.add_typer(index_app, name="index")
+
+EXIT_INDEX = 3  # missing index, incompatible settings
+EXIT_BUSY = 4  # index busy or server unreachable: retry later
+
+
+@contextmanager
+def _index_errors():
+    from .index import IndexBusy, IndexError_, IndexUnavailable
+
+    try:
+        yield
+    except IndexError_ as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_INDEX)
+    except (IndexBusy, IndexUnavailable) as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_BUSY)
+    except InputError as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_INPUT)
+
+
+def _verdict_lines(verdicts) -> None:
+    for v in verdicts:
+        sys.stdout.write(json.dumps(v.as_dict(), ensure_ascii=False) + "\n")
+
+
+def _read_inputs(inputs: list[Path]):
+    from .io import read
+
+    return list(read([str(p) for p in inputs], on_problem=_problem))
+
+
+@index_app.command("create")
+def index_create(
+    path: Annotated[str, typer.Argument(help="SQLite file or redis:// URL.")],
+    num_perm: Annotated[int, typer.Option(help="MinHash permutations.")] = 128,
+    seed: Annotated[int, typer.Option(help="MinHash seed.")] = 1,
+    threshold: Annotated[float, typer.Option(help="5-gram Jaccard at or above which an article is a duplicate.")] = 0.5,
+    variant_threshold: Annotated[float, typer.Option(help="Content-word Jaccard at or above which an article is a variant.")] = 0.3,
+) -> None:
+    """Create an index with these settings (stored in it and checked on every open).
+
+    Example: dedup index create news.sqlite
+    """
+    from .index import Index, IndexSettings
+
+    with _index_errors():
+        try:
+            settings = IndexSettings(num_perm=num_perm, seed=seed, threshold=threshold, variant_threshold=variant_threshold)
+        except ValueError as exc:
+            _err(f"dedup: {exc}")
+            raise typer.Exit(EXIT_INPUT)
+        with Index.open(path, settings, create=True) as ix:
+            typer.echo(json.dumps(ix.stats(), ensure_ascii=False))
+
+
+@index_app.command("add")
+def index_add(
+    path: Annotated[str, typer.Argument(help="The index.")],
+    inputs: Annotated[list[Path], typer.Argument(help="Folders, .jsonl or .csv files.")],
+    keep_days: Annotated[Optional[float], typer.Option(help="Afterwards, forget articles added more than N days ago.")] = None,
+) -> None:
+    """Check and record articles; one JSON verdict per article on stdout (new / duplicate / variant).
+
+    Example: dedup index add news.sqlite seeds/
+    """
+    from .index import Index
+
+    with _index_errors():
+        articles = _read_inputs(inputs)
+        with Index.open(path) as ix:
+            _verdict_lines(ix.add_many(articles))
+            if keep_days is not None:
+                _err(f"dedup: pruned {ix.prune(keep_days)} article(s) older than {keep_days} days")
+
+
+@index_app.command("check")
+def index_check(
+    path: Annotated[str, typer.Argument(help="The index.")],
+    inputs: Annotated[list[Path], typer.Argument(help="Folders, .jsonl or .csv files.")],
+) -> None:
+    """Verdicts for articles without recording them (the index is not changed).
+
+    Example: dedup index check news.sqlite incoming/
+    """
+    from .index import Index
+
+    with _index_errors():
+        articles = _read_inputs(inputs)
+        with Index.open(path) as ix:
+            _verdict_lines(ix.check_many(articles))
+
+
+@index_app.command("stats")
+def index_stats(path: Annotated[str, typer.Argument(help="The index.")]) -> None:
+    """Settings, number of articles and groups, age range and size.
+
+    Example: dedup index stats news.sqlite
+    """
+    from .index import Index
+
+    with _index_errors(), Index.open(path) as ix:
+        typer.echo(json.dumps(ix.stats(), ensure_ascii=False, indent=2))
+
+
+@index_app.command("remove")
+def index_remove(
+    path: Annotated[str, typer.Argument(help="The index.")],
+    ids: Annotated[list[str], typer.Argument(help="Article ids to forget.")],
+) -> None:
+    """Forget articles by id.
+
+    Example: dedup index remove news.sqlite 000_fd40320715479528.txt
+    """
+    from .index import Index
+
+    with _index_errors(), Index.open(path) as ix:
+        typer.echo(json.dumps({"removed": ix.remove(ids)}))
+
+
+@index_app.command("prune")
+def index_prune(
+    path: Annotated[str, typer.Argument(help="The index.")],
+    keep_days: Annotated[float, typer.Option(help="Keep articles added in the last N days; forget the rest.")],
+) -> None:
+    """Evict articles by age, so an index that lives for years does not grow forever.
+
+    Example: dedup index prune news.sqlite --keep-days 30
+    """
+    from .index import Index
+
+    with _index_errors(), Index.open(path) as ix:
+        typer.echo(json.dumps({"pruned": ix.prune(keep_days)}))
+
+
+@app.command("filter")
+def filter_(
+    index: Annotated[str, typer.Option("--index", "-i", help="The index (SQLite file or redis:// URL); created if missing.")],
+    decisions: Annotated[Path, typer.Option(help="Side file: one JSON decision per input line, kept or not.")] = Path("decisions.jsonl"),
+    batch: Annotated[int, typer.Option(help="Records checked and recorded per transaction.")] = 200,
+) -> None:
+    """Pass through only new articles: JSON Lines in on stdin, unique ones out on stdout.
+
+    Every input line gets a decision in --decisions (new, duplicate, variant or unreadable), so nothing is
+    dropped without a record. Exit codes: 0 done; 2 bad arguments; 3 incompatible index; 4 index busy or
+    unreachable (the records of the failed batch are neither passed on nor recorded; rerun them).
+
+    Example: dedup filter --index news.sqlite < feed.jsonl > unique.jsonl
+    """
+    from .io import FieldMap, _record_article
+    from .index import Index
+
+    with _index_errors(), Index.open(index, create=True) as ix, decisions.open("a", encoding="utf-8") as side:
+        pending: list[tuple[str, object]] = []
+
+        def flush() -> None:
+            good = [(line, art) for line, art in pending if art is not None]
+            verdicts = iter(ix.add_many([a for _, a in good], batch=max(len(good), 1)))
+            for line, art in pending:
+                if art is None:
+                    continue
+                v = next(verdicts)
+                side.write(json.dumps(v.as_dict(), ensure_ascii=False) + "\n")
+                if v.verdict == "new":
+                    sys.stdout.write(line if line.endswith("\n") else line + "\n")
+            side.flush()
+            sys.stdout.flush()
+            pending.clear()
+
+        for lineno, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            try:
+                art = _record_article(json.loads(line), FieldMap(), f"stdin:{lineno}", f"stdin:{lineno}")
+            except (ValueError, json.JSONDecodeError) as exc:
+                _err(f"dedup: cannot read stdin:{lineno}: {exc}")
+                side.write(json.dumps({"line": lineno, "verdict": "unreadable", "problem": str(exc)}) + "\n")
+                continue
+            pending.append((line, art))
+            if len(pending) >= batch:
+                flush()
+        flush()
 
 
 def main() -> None:  # pragma: no cover

@@ -58,6 +58,7 @@ class Verdict:
     cosine: float
     fact_score: float
     shared: list[SharedSentence] = field(default_factory=list)
+    measures: Measures | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -105,25 +106,49 @@ def fact_alignment(sim: np.ndarray, min_sim: float) -> tuple[float, list[tuple[i
     return float(score), mutual
 
 
-def _shingle_relation(set_a: np.ndarray, set_b: np.ndarray, t: Thresholds) -> tuple[float, float, str | None]:
-    jac = jaccard(set_a, set_b)
-    con = containment(set_a, set_b)
+@dataclass(frozen=True)
+class Measures:
+    """What verification measures on a pair; :func:`classify` turns it into a relation."""
+
+    jaccard: float
+    containment: float
+    cosine: float
+    fact_score: float
+    smaller: int  # shingle-set sizes
+    larger: int
+    days_apart: float | None
+
+
+def shingle_relation(m: Measures, t: Thresholds) -> str | None:
+    """``duplicate``/``variant`` from the shingle sets alone, or ``None`` when they cannot tell."""
+    if m.jaccard >= t.duplicate_jaccard or (m.containment >= t.duplicate_containment and m.smaller >= 0.5 * m.larger):
+        return "duplicate"
+    if m.containment >= t.duplicate_containment and m.smaller >= 20:
+        return "variant"  # one text inside a much longer one: the same story, extended
+    return None
+
+
+def classify(m: Measures, t: Thresholds) -> str:
+    """The relation of a measured pair under thresholds ``t``."""
+    relation = shingle_relation(m, t)
+    if relation is None:
+        related = m.fact_score >= t.variant_facts and m.cosine >= t.variant_cosine
+        relation = "variant" if related else "distinct"
+    if relation == "variant" and m.days_apart is not None and m.days_apart > t.max_days:
+        relation = "distinct"
+    return relation
+
+
+def similarity(relation: str, m: Measures) -> float:
+    """One figure in [0, 1] for a pair: containment for duplicates, else a blend of facts and cosine."""
+    blended = min(1.0, 0.5 * m.fact_score + 0.5 * m.cosine)
+    return max(m.containment, blended) if relation == "duplicate" else blended
+
+
+def _measures(set_a, set_b, cosine: float, fact: float, published: tuple[str, str]) -> Measures:
     small, large = sorted((len(set_a), len(set_b)))
-    if jac >= t.duplicate_jaccard or (con >= t.duplicate_containment and small >= 0.5 * large):
-        return jac, con, "duplicate"
-    if con >= t.duplicate_containment and small >= 20:
-        return jac, con, "variant"  # one text inside a much longer one: the same story, extended
-    return jac, con, None
-
-
-def _days_ok(published: tuple[str, str], t: Thresholds) -> bool:
     days = _days_apart(*published) if all(published) else None
-    return days is None or days <= t.max_days
-
-
-def _similarity(relation: str, con: float, cosine: float, fact: float) -> float:
-    blended = min(1.0, 0.5 * fact + 0.5 * cosine)
-    return max(con, blended) if relation == "duplicate" else blended
+    return Measures(jaccard(set_a, set_b), containment(set_a, set_b), cosine, fact, small, large, days)
 
 
 class Verifier:
@@ -143,32 +168,34 @@ class Verifier:
         if len(pairs) == 0:
             return out
         cosines = cosine_rows(c.doc_vectors_, pairs)
-        align: dict[int, list[tuple[int, float, float, float]]] = {}
+        align: dict[int, list[tuple[int, float]]] = {}
         for (i, j), cos in zip(pairs.tolist(), cosines.tolist()):
-            jac, con, relation = _shingle_relation(c.shingles_[i], c.shingles_[j], t)
-            if relation is None and cos < t.variant_cosine:
-                out[(i, j)] = Verdict("distinct", _similarity("distinct", con, cos, 0.0), jac, con, cos, 0.0)
+            m = _measures(c.shingles_[i], c.shingles_[j], cos, 0.0, self._dates(i, j))
+            if shingle_relation(m, t) is None and cos < t.variant_cosine:
+                out[(i, j)] = self._verdict(m, [], i, j)  # cannot become a variant: skip alignment
             else:
-                align.setdefault(i, []).append((j, jac, con, cos))
+                align.setdefault(i, []).append((j, cos))
         for i, partners in align.items():
             left = c.sentence_rows(i)
-            rows = np.concatenate([np.arange(c.offsets_[j], c.offsets_[j + 1]) for j, *_ in partners])
+            rows = np.concatenate([np.arange(c.offsets_[j], c.offsets_[j + 1]) for j, _ in partners])
             sims = (left @ c.sentence_vectors_[rows].T).toarray() if len(rows) and left.shape[0] else None
             col = 0
-            for j, jac, con, cos in partners:
+            for j, cos in partners:
                 width = int(c.offsets_[j + 1] - c.offsets_[j])
                 sim = sims[:, col : col + width] if sims is not None else np.zeros((left.shape[0], width))
                 col += width
                 fact, matches = fact_alignment(sim, t.fact_sentence)
-                _, _, relation = _shingle_relation(c.shingles_[i], c.shingles_[j], t)
-                if relation is None:
-                    related = fact >= t.variant_facts and cos >= t.variant_cosine
-                    relation = "variant" if related else "distinct"
-                if relation == "variant" and not _days_ok((c.articles[i].published, c.articles[j].published), t):
-                    relation = "distinct"
-                shared = []
-                if relation != "distinct":
-                    ta, tb = c.sentence_texts(i), c.sentence_texts(j)
-                    shared = [SharedSentence(ta[x], tb[y], s) for x, y, s in matches]
-                out[(i, j)] = Verdict(relation, _similarity(relation, con, cos, fact), jac, con, cos, fact, shared)
+                m = _measures(c.shingles_[i], c.shingles_[j], cos, fact, self._dates(i, j))
+                out[(i, j)] = self._verdict(m, matches, i, j)
         return out
+
+    def _dates(self, i: int, j: int) -> tuple[str, str]:
+        return self.corpus.articles[i].published, self.corpus.articles[j].published
+
+    def _verdict(self, m: Measures, matches: list[tuple[int, int, float]], i: int, j: int) -> Verdict:
+        relation = classify(m, self.thresholds)
+        shared = []
+        if relation != "distinct" and matches:
+            ta, tb = self.corpus.sentence_texts(i), self.corpus.sentence_texts(j)
+            shared = [SharedSentence(ta[x], tb[y], s) for x, y, s in matches]
+        return Verdict(relation, similarity(relation, m), m.jaccard, m.containment, m.cosine, m.fact_score, shared, m)

@@ -1,0 +1,1 @@
+"""Benchmarks and evaluations of dedup: ``python -m benchmarks --help``."""

@@ -1,0 +1,85 @@
+"""python -m benchmarks {quality,speed,report,index,all} — results go to benchmarks/results/."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def machine() -> dict:
+    mem = 0
+    try:
+        with open("/proc/meminfo") as fh:
+            mem = int(fh.readline().split()[1]) // 1024
+    except OSError:
+        pass
+    versions = {}
+    for pkg in ("dedup", "numpy", "scikit-learn", "datasketch", "rensa", "redis", "dask"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return {"python": platform.python_version(), "cores": os.cpu_count(), "memory_mib": mem,
+            "machine": platform.machine(), "versions": versions}
+
+
+def save(name: str, payload: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {"command": "python -m benchmarks " + " ".join(sys.argv[1:]), "machine": machine(), **payload}
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    sub = parser.add_subparsers(dest="what", required=True)
+    q = sub.add_parser("quality", help="labelled evaluation sets, baselines, threshold calibration")
+    q.add_argument("--quick", action="store_true", help="smaller near-duplicate sets")
+    s = sub.add_parser("speed", help="signatures vs datasketch and rensa; the whole job by corpus size")
+    s.add_argument("--sizes", default="10000,31030,100000", help="corpus sizes for the scaling run")
+    s.add_argument("--jobs", type=int, default=None)
+    sub.add_parser("report", help="time to report a group of 10 typical articles")
+    i = sub.add_parser("index", help="SQLite and Redis index vs datasketch MinHashLSH")
+    i.add_argument("--sizes", default="31030,300000")
+    args = parser.parse_args(argv)
+
+    if args.what == "quality":
+        from . import quality
+
+        results = quality.run(quick=args.quick, out_png=DOCS / "quality_curve.png")
+        save("quality", results)
+        print(quality.table(results))
+        print(json.dumps({"calibration": results["calibration"], "ans": results["ans"]}, ensure_ascii=False, indent=1))
+    elif args.what == "report":
+        from . import report_speed
+
+        results = report_speed.run()
+        save("report", results)
+        print(json.dumps(results, indent=1))
+    elif args.what == "speed":
+        from . import speed
+
+        results = speed.run([int(x) for x in args.sizes.split(",")], jobs=args.jobs)
+        save("speed", results)
+        print(speed.table(results))
+    elif args.what == "index":
+        from . import index_bench
+
+        results = index_bench.run([int(x) for x in args.sizes.split(",")])
+        save("index", results)
+        print(index_bench.table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
