@@ -8,6 +8,7 @@ The band/row split is datasketch's own optimum for a threshold (its
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 
@@ -17,6 +18,7 @@ import numpy as np
 MAX_BUCKET_PAIRS = 64
 
 
+@lru_cache(maxsize=64)
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """``(bands, rows)`` minimizing false positives + false negatives at ``threshold``."""
     if not 0.0 < threshold < 1.0:

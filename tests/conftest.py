@@ -1,3 +1,4 @@
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -15,18 +16,16 @@ def seeds_dir() -> Path:
 
 def saudinewsnet_records(day: str | None = None, limit: int | None = None) -> list[dict]:
     """Records of the shared SaudiNewsNet file (read from ../shared, never copied)."""
+    if not SAUDINEWSNET.exists():
+        pytest.fail(f"{SAUDINEWSNET} not present: the tests read SaudiNewsNet from ../shared beside the checkout")
+    out = [r for r in _all_records() if not day or r["date_extracted"].startswith(day)]
+    return out[:limit] if limit else out
+
+
+@lru_cache(maxsize=1)
+def _all_records() -> tuple[dict, ...]:
     import gzip
     import json
 
-    if not SAUDINEWSNET.exists():
-        pytest.skip(f"{SAUDINEWSNET} not present")
-    out = []
     with gzip.open(SAUDINEWSNET, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            if day and not rec["date_extracted"].startswith(day):
-                continue
-            out.append(rec)
-            if limit and len(out) >= limit:
-                break
-    return out
+        return tuple(json.loads(line) for line in fh)
