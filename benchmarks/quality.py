@@ -74,12 +74,13 @@ class Recalibrator:
     def clustering(self, t: Thresholds) -> dict[str, int]:
         verdicts = {k: self._relabel(v, t) for k, v in self.base.items()}
 
-        def verify(i: int, j: int) -> Verdict:
-            if (i, j) not in self.base:
-                self.base[(i, j)] = self.verifier.verify(i, j)
-            return self._relabel(self.base[(i, j)], t)
+        def verify_many(pairs: list[tuple[int, int]]) -> dict:
+            missing = [p for p in pairs if p not in self.base]
+            if missing:
+                self.base.update(self.verifier.verify_many(np.array(missing, dtype=np.int64)))
+            return {p: self._relabel(self.base[p], t) for p in pairs}
 
-        groups = group(len(self.articles), verdicts, verify)
+        groups = group(len(self.articles), verdicts, verify_many)
         return {self.articles[m].id: n for n, g in enumerate(groups) for m in g.members}
 
 

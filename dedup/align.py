@@ -67,7 +67,7 @@ def align(
     n = len(texts)
     if n == 0:
         return Alignment(sents, [])
-    vectors = Vectorizer("char").fit_transform(texts)
+    vectors = Vectorizer().fit_transform(texts)
     sim = (vectors @ vectors.T).toarray()
     cross = owner[:, None] != owner[None, :]
     iu, ju = np.nonzero(np.triu(cross & (sim >= match), k=1))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from .article import Article
 from .normalize import normalize
@@ -65,16 +64,28 @@ _LETTER_RE = re.compile(r"[^\W\d_]")
 _LINE_RE = re.compile(r"[^\n]*\n?")
 
 
-@dataclass
 class _Line:
-    start: int
-    end: int
-    raw: str
-    norm: str
+    """A line of a page. Only its first characters are normalized (for the markers):
+    normalizing every line of a large corpus twice would cost more than the rest."""
+
+    __slots__ = ("start", "end", "raw", "key", "words", "_prefix")
+
+    def __init__(self, start: int, raw: str) -> None:
+        self.start, self.end, self.raw = start, start + len(raw), raw
+        parts = raw.split()
+        self.key = " ".join(parts)  # what "the same line" means across pages
+        self.words = len(parts)
+        self._prefix: str | None = None
 
     @property
-    def words(self) -> int:
-        return len(self.norm.split())
+    def blank(self) -> bool:
+        return not self.key
+
+    @property
+    def prefix(self) -> str:
+        if self._prefix is None:
+            self._prefix = normalize(self.key[:48])
+        return self._prefix
 
 
 def _lines(text: str) -> list[_Line]:
@@ -82,19 +93,16 @@ def _lines(text: str) -> list[_Line]:
     for m in _LINE_RE.finditer(text):
         if m.start() == m.end():
             break
-        raw = m.group().rstrip("\n")
-        out.append(_Line(m.start(), m.start() + len(raw), raw, normalize(raw)))
+        out.append(_Line(m.start(), m.group().rstrip("\n")))
     return out
 
 
 def _is_junk(line: _Line) -> bool:
-    if not line.norm:
+    if line.blank:
         return False  # blank lines are kept (they separate paragraphs)
     if not _LETTER_RE.search(line.raw):
         return True
-    if line.norm in {"a", "a a"} or _CSS_RE.search(line.raw.strip()):
-        return True
-    return False
+    return line.key in {"A+", "A-", "A+ A-", "a+", "a-"} or bool(_CSS_RE.search(line.key))
 
 
 class Boilerplate:
@@ -122,7 +130,7 @@ class Boilerplate:
     def fit(self, texts: Iterable[str]) -> Boilerplate:
         counts: Counter[str] = Counter()
         for text in texts:
-            counts.update({ln.norm for ln in _lines(text) if ln.norm and ln.words <= self.max_words})
+            counts.update({ln.key for ln in _lines(text) if not ln.blank and ln.words <= self.max_words})
         self.repeated_ = {line for line, n in counts.items() if n >= self.min_docs}
         return self
 
@@ -138,20 +146,20 @@ class Boilerplate:
         drop: dict[int, str] = {}
         self._cut_tail(lines, drop)
         self._cut_read_also(lines, drop)
-        within = Counter(ln.norm for ln in lines if ln.norm)
+        within = Counter(ln.key for ln in lines if not ln.blank)
         for i, ln in enumerate(lines):
-            if i in drop or not ln.norm:
+            if i in drop or ln.blank:
                 continue
             if _is_junk(ln):
                 drop[i] = "junk"
-            elif ln.words <= self.max_words and (ln.norm in self.repeated_ or within[ln.norm] >= 3):
+            elif ln.words <= self.max_words and (ln.key in self.repeated_ or within[ln.key] >= 3):
                 drop[i] = "repeated"
         kept: list[_Line] = []
         for i, ln in enumerate(lines):
-            if i in drop or (not ln.norm and (not kept or not kept[-1].norm)):
+            if i in drop or (ln.blank and (not kept or kept[-1].blank)):
                 continue  # dropped, or a blank line after a blank line
             kept.append(ln)
-        while kept and not kept[-1].norm:
+        while kept and kept[-1].blank:
             kept.pop()
         if not kept:  # never strip an article to nothing
             body = text.strip()
@@ -159,7 +167,7 @@ class Boilerplate:
             return body, [], [(0, lead, len(body))]
         parts, segments, pos = [], [], 0
         for ln in kept:
-            raw = ln.raw.strip() if not ln.norm else ln.raw
+            raw = ln.raw.strip() if ln.blank else ln.raw
             parts.append(raw)
             segments.append((pos, ln.start + (ln.raw.index(raw[:1]) if raw else 0), len(raw)))
             pos += len(raw) + 1
@@ -168,7 +176,9 @@ class Boilerplate:
     def _cut_tail(self, lines: list[_Line], drop: dict[int, str]) -> None:
         words = 0
         for i, ln in enumerate(lines):
-            is_tail = ln.norm.startswith(TAIL_MARKERS) or (ln.norm.startswith(SOURCE_MARKERS) and ln.words <= 6)
+            if ln.blank:
+                continue
+            is_tail = ln.prefix.startswith(TAIL_MARKERS) or (ln.words <= 6 and ln.prefix.startswith(SOURCE_MARKERS))
             if is_tail and words >= self.min_kept_words:
                 for j in range(i, len(lines)):
                     drop[j] = "tail"
@@ -179,12 +189,12 @@ class Boilerplate:
         i = 0
         while i < len(lines):
             ln = lines[i]
-            if i not in drop and ln.norm.startswith(READ_ALSO_MARKERS) and ln.words <= 25:
+            if i not in drop and not ln.blank and ln.words <= 25 and ln.prefix.startswith(READ_ALSO_MARKERS):
                 drop[i] = "read-also"
                 j = i + 1
                 # the headlines that follow: short lines, blank lines between them
-                while j < len(lines) and j not in drop and (not lines[j].norm or lines[j].words <= 16):
-                    if lines[j].norm:
+                while j < len(lines) and j not in drop and (lines[j].blank or lines[j].words <= 16):
+                    if not lines[j].blank:
                         drop[j] = "read-also"
                     j += 1
                 i = j
@@ -204,7 +214,7 @@ def _spans(lines: list[_Line], drop: dict[int, str]) -> list[tuple[int, int, str
 
 
 def _only_blank_between(lines: list[_Line], end: int, start: int) -> bool:
-    return all(not ln.norm for ln in lines if ln.start >= end and ln.end <= start and ln.start < start)
+    return all(ln.blank for ln in lines if ln.start >= end and ln.end <= start and ln.start < start)
 
 
 def strip_corpus(articles: list[Article], cleaner: Boilerplate | None = None) -> Boilerplate:

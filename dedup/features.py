@@ -15,46 +15,48 @@ from scipy import sparse
 
 from .article import Article
 from .normalize import normalize
-from .segment import Sentence, sentences
+from .segment import sentences
 from .shingle import as_set, word_shingles
 from .signature import Signer
-from .tfidf import Vectorizer, light_stem, top_terms
+from .tfidf import top_terms
+from .vectors import TermVectors, Vocabulary
 
 
 @dataclass
 class Analysis:
-    """What one article contributes: alignable sentences and their stemmed terms."""
+    """What one article contributes: its alignable units (title and sentences) as
+    term-id arrays with their offsets, and its shingle set."""
 
-    sentences: list[Sentence]  # alignable units; offsets into ``Article.body`` (the title has -1)
-    terms: list[list[str]]  # stemmed terms of each unit
-    words: list[str]  # normalized words of the whole body, in order (for shingles)
+    spans: list[tuple[int, int]]  # offsets into ``Article.body``; (-1, -1) is the title
+    units: list[np.ndarray]  # term ids of each unit
+    shingles: np.ndarray
 
 
-def analyze(article: Article, min_words: int = 4) -> Analysis:
+def analyze(article: Article, vocab: Vocabulary, shingle_size: int = 5, min_words: int = 4) -> Analysis:
     """Segment and normalize an article once."""
     body = article.body
-    units: list[Sentence] = []
-    terms: list[list[str]] = []
+    spans: list[tuple[int, int]] = []
+    units: list[np.ndarray] = []
     words: list[str] = []
-    if article.title.strip():
-        title_words = normalize(article.title).split()
-        if title_words:
-            units.append(Sentence(article.title.strip(), -1, -1))
-            terms.append([light_stem(w) for w in title_words])
-    short: list[tuple[Sentence, list[str]]] = []
+    title_words = normalize(article.title).split() if article.title.strip() else []
+    if title_words:
+        spans.append((-1, -1))
+        units.append(vocab.ids(title_words))
+    short: list[str] = []
     for s in sentences(body):
         toks = normalize(s.text).split()
         words.extend(toks)
         if len(toks) >= min_words:
-            units.append(s)
-            terms.append([light_stem(w) for w in toks])
-        elif toks:
-            short.append((s, toks))
-    if len(units) == (1 if article.title.strip() else 0) and short:
+            spans.append((s.start, s.end))
+            units.append(vocab.ids(toks))
+        else:
+            short.extend(toks)
+    if len(units) == (1 if title_words else 0) and short:
         # a note with no full sentence: align it as one unit
-        units.append(Sentence(body.strip(), body.index(body.strip()[:1]), len(body.rstrip())))
-        terms.append([light_stem(w) for _, toks in short for w in toks])
-    return Analysis(units, terms, words)
+        lead = len(body) - len(body.lstrip())
+        spans.append((lead, len(body.rstrip())))
+        units.append(vocab.ids(short))
+    return Analysis(spans, units, as_set(word_shingles(words, shingle_size)))
 
 
 class Corpus:
@@ -74,31 +76,31 @@ class Corpus:
         self.min_sentence_words = min_sentence_words
 
     def fit(self, progress: Callable[[int], None] | None = None) -> Corpus:
+        vocab = Vocabulary()
         self.analyses_: list[Analysis] = []
-        self.shingles_: list[np.ndarray] = []
         for a in self.articles:
-            an = analyze(a, self.min_sentence_words)
-            self.analyses_.append(an)
-            self.shingles_.append(as_set(word_shingles(an.words, self.shingle_size)))
+            self.analyses_.append(analyze(a, vocab, self.shingle_size, self.min_sentence_words))
             if progress:
                 progress(1)
+        self.shingles_ = [an.shingles for an in self.analyses_]
         self.signatures_ = Signer(self.num_perm, self.seed).sign_many(self.shingles_)
-        units = [t for an in self.analyses_ for t in an.terms]
+        units = [u for an in self.analyses_ for u in an.units]
         # IDF over sentences, not documents: stable on a handful of articles as
         # on a whole archive, so one set of thresholds serves both.
-        self.vectorizer_ = Vectorizer("terms").fit(units)
-        self.sentence_vectors_ = self.vectorizer_.transform(units)
-        self.offsets_ = np.cumsum([0] + [len(an.terms) for an in self.analyses_])
-        self.doc_vectors_ = self.vectorizer_.transform([[t for unit in an.terms for t in unit] for an in self.analyses_])
+        self.offsets_ = np.cumsum([0] + [len(an.units) for an in self.analyses_])
+        self.vectorizer_ = TermVectors()
+        self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.fit_transform(units, self.offsets_)
+        for an in self.analyses_:
+            an.units = []  # vectorized: the term ids are no longer needed
         return self
 
     def sentence_rows(self, i: int) -> sparse.csr_matrix:
         return self.sentence_vectors_[self.offsets_[i] : self.offsets_[i + 1]]
 
     def sentence_texts(self, i: int) -> list[str]:
-        return [s.text for s in self.analyses_[i].sentences]
+        a = self.articles[i]
+        return [a.title.strip() if s < 0 else a.body[s:e] for s, e in self.analyses_[i].spans]
 
     def keywords(self, k: int) -> list[np.ndarray]:
         """Each article's ``k`` heaviest single-word terms."""
-        unigram = np.flatnonzero([" " not in t for t in self.vectorizer_.features_])
-        return top_terms(self.doc_vectors_[:, unigram], k)
+        return top_terms(self.doc_vectors_[:, np.flatnonzero(self.vectorizer_.unigram_)], k)

@@ -48,13 +48,13 @@ class Group:
     duplicate_of: dict[int, int] = field(default_factory=dict)
 
 
-Verify = Callable[[int, int], object]
+VerifyMany = Callable[[list[tuple[int, int]]], dict]
 
 
 def group(
     n: int,
     verdicts: dict[tuple[int, int], object],
-    verify: Verify,
+    verify_many: VerifyMany,
     min_link: float = 0.5,
     max_checks: int = 64,
 ) -> list[Group]:
@@ -64,8 +64,8 @@ def group(
     ----------
     verdicts:
         Verified candidate pairs ``(i, j) -> Verdict`` with ``i < j``.
-    verify:
-        Verifies a further pair on demand (used for the average-linkage check).
+    verify_many:
+        Verifies further pairs on demand (the average-linkage check), in one batch per merge.
     """
     dup = UnionFind(n)
     for (i, j), v in verdicts.items():
@@ -79,11 +79,12 @@ def group(
     for i in range(n):
         members.setdefault(story.find(i), []).append(i)
 
-    def related(i: int, j: int) -> bool:
-        key = (i, j) if i < j else (j, i)
-        if key not in verdicts:
-            verdicts[key] = verify(*key)
-        return verdicts[key].relation != "distinct"
+    def linked(cross: list[tuple[int, int]]) -> int:
+        keys = [(x, y) if x < y else (y, x) for x, y in cross]
+        missing = [k for k in keys if k not in verdicts]
+        if missing:
+            verdicts.update(verify_many(missing))
+        return sum(1 for k in keys if verdicts[k].relation != "distinct")
 
     variant_edges = sorted(
         ((v.similarity, i, j) for (i, j), v in verdicts.items() if v.relation == "variant"),
@@ -94,29 +95,26 @@ def group(
         if ri == rj:
             continue
         a, b = members[ri], members[rj]
-        cross = [(x, y) for x in a for y in b]
-        if len(cross) > max_checks:
-            step = len(cross) / max_checks
-            cross = [cross[int(k * step)] for k in range(max_checks)]
-        linked = sum(1 for x, y in cross if related(x, y))
-        if linked >= min_link * len(cross):
+        total = len(a) * len(b)
+        picks = range(total) if total <= max_checks else (int(k * total / max_checks) for k in range(max_checks))
+        cross = [(a[p // len(b)], b[p % len(b)]) for p in picks]  # all pairs, or an even sample of them
+        if linked(cross) >= min_link * len(cross):
             root = story.union(ri, rj)
             other = rj if root == ri else ri
             members[root] = sorted(members[root] + members.pop(other))
 
+    inside: dict[int, list] = {}
+    for (i, j), v in sorted(verdicts.items()):
+        if v.relation != "distinct" and story.find(i) == story.find(j):
+            inside.setdefault(story.find(i), []).append((i, j, v))
     groups = []
-    for root_members in members.values():
-        inside = set(root_members)
-        edges = sorted(
-            (i, j, v) for (i, j), v in verdicts.items() if i in inside and j in inside and v.relation != "distinct"
-        )
+    for root, root_members in members.items():
         dup_roots = {dup.find(m) for m in root_members}
         relation = "unique" if len(root_members) == 1 else ("duplicate" if len(dup_roots) == 1 else "variant")
-        duplicate_of = {}
-        for m in root_members:
-            first = min(x for x in root_members if dup.find(x) == dup.find(m))
-            if first != m:
-                duplicate_of[m] = first
-        groups.append(Group(sorted(root_members), relation, edges, duplicate_of))
+        first_of: dict[int, int] = {}
+        for m in root_members:  # members are ascending: the first of each duplicate set is its original
+            first_of.setdefault(dup.find(m), m)
+        duplicate_of = {m: first_of[dup.find(m)] for m in root_members if first_of[dup.find(m)] != m}
+        groups.append(Group(sorted(root_members), relation, inside.get(root, []), duplicate_of))
     groups.sort(key=lambda g: (len(g.members) == 1, -len(g.members), g.members[0]))
     return groups

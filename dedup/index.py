@@ -33,7 +33,7 @@ from .candidates import band_keys, optimal_bands
 from .normalize import DEFAULT as NORM, normalize
 from .shingle import as_set, word_hashes, word_shingles
 from .signature import SCHEME, Signer, estimate_jaccard
-from .tfidf import light_stem
+from .normalize import light_stem
 
 KINDS = ("text", "terms")
 _STOP = {normalize(w) for w in (

@@ -179,14 +179,31 @@ def normalize(text: str, config: NormConfig = DEFAULT) -> str:
         text = nfkc(text)
     text = text.translate(_merged_table(config))
     if config.lower:
-        text = text.lower()
-        if config.nfkc:  # lower-casing can leave a string that NFKC would change again
-            text = nfkc(text).translate(_merged_table(config))
+        lowered = text.lower()
+        if lowered != text and config.nfkc:  # lower-casing can leave a string that NFKC would change again
+            lowered = nfkc(lowered).translate(_merged_table(config))
+        text = lowered
     if config.punctuation:
         text = strip_punctuation(text)
     if config.whitespace:
         text = collapse_whitespace(text)
     return text
+
+
+_PREFIXES = ("وال", "فال", "بال", "كال", "لل", "ال")
+_CONJ = ("و", "ف")
+
+def light_stem(word: str) -> str:
+    """Strip a leading conjunction (و ف) and the definite article or a preposition
+    fused with it (ال بال كال لل), keeping at least 3 letters; for normalized words."""
+    if len(word) > 4 and word.startswith(_CONJ) and not word[1:].startswith(_CONJ):
+        if word[1:].startswith("ال") or word[1:].startswith(("ب", "ل")):
+            word = word[1:]
+    for prefix in _PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            return word[len(prefix) :]
+    return word
+
 
 
 def tokens(text: str, config: NormConfig = DEFAULT) -> list[str]:

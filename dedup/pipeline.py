@@ -97,7 +97,7 @@ def cluster_articles(
         verifier = Verifier(corpus, settings.thresholds)
         verdicts = verifier.verify_many(pairs)
     with _timer(timings, "group"):
-        groups = group(n, verdicts, verifier.verify)
+        groups = group(n, verdicts, lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
     log.info("candidates: %d near-duplicate, %d same-story", len(near), len(same_story))
     return ClusterResult(articles, groups, list(problems or []), verdicts, timings)
 

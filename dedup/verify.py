@@ -18,6 +18,7 @@ from datetime import date
 import numpy as np
 from .shingle import containment, jaccard
 from .tfidf import cosine_rows
+from .vectors import small_dot
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def fact_alignment(sim: np.ndarray, min_sim: float) -> tuple[float, list[tuple[i
     best_a = sim.argmax(axis=0)
     top_a = np.sort(sim.max(axis=1))[::-1][:3]
     top_b = np.sort(sim.max(axis=0))[::-1][:3]
-    score = (np.pad(top_a, (0, 3 - len(top_a))).mean() + np.pad(top_b, (0, 3 - len(top_b))).mean()) / 2
+    score = (float(top_a.sum()) / 3 + float(top_b.sum()) / 3) / 2  # fewer than three matches: the rest count 0
     mutual = [
         (i, int(best_b[i]), float(sim[i, best_b[i]]))
         for i in range(sim.shape[0])
@@ -169,8 +170,20 @@ class Verifier:
         if len(pairs) == 0:
             return out
         cosines = cosine_rows(c.doc_vectors_, pairs)
+        # MinHash Jaccard estimates of all pairs at once: a pair whose texts share
+        # little and whose vectors disagree needs no exact measures at all
+        estimates = (c.signatures_[pairs[:, 0]] == c.signatures_[pairs[:, 1]]).mean(axis=1)
         align: dict[int, list[tuple[int, float]]] = {}
-        for (i, j), cos in zip(pairs.tolist(), cosines.tolist()):
+        for (i, j), cos, est in zip(pairs.tolist(), cosines.tolist(), estimates.tolist()):
+            if cos < t.variant_cosine and est < min(0.2, t.duplicate_jaccard / 2):
+                small, large = sorted((len(c.shingles_[i]), len(c.shingles_[j])))
+                # containment from the estimate: |A∩B| = J(|A|+|B|)/(1+J); trusted where the sizes are close
+                con_est = est * (small + large) / ((1 + est) * max(small, 1))
+                if small < 20 or (small >= 0.2 * large and con_est < t.duplicate_containment - 0.3):
+                    days = _days_apart(*self._dates(i, j)) if all(self._dates(i, j)) else None
+                    m = Measures(est, con_est, cos, 0.0, small, large, days)
+                    out[(i, j)] = self._verdict(m, [], i, j)
+                    continue
             m = _measures(c.shingles_[i], c.shingles_[j], cos, 0.0, self._dates(i, j))
             if shingle_relation(m, t) is None and cos < t.variant_cosine:
                 out[(i, j)] = self._verdict(m, [], i, j)  # cannot become a variant: skip alignment
@@ -179,7 +192,7 @@ class Verifier:
         for i, partners in align.items():
             left = c.sentence_rows(i)
             rows = np.concatenate([np.arange(c.offsets_[j], c.offsets_[j + 1]) for j, _ in partners])
-            sims = (left @ c.sentence_vectors_[rows].T).toarray() if len(rows) and left.shape[0] else None
+            sims = small_dot(left, c.sentence_vectors_[rows]) if len(rows) and left.shape[0] else None
             col = 0
             for j, cos in partners:
                 width = int(c.offsets_[j + 1] - c.offsets_[j])

@@ -59,3 +59,12 @@ def test_normalize_is_idempotent_on_arabic(text):
     once = normalize(text)
     assert normalize(once) == once
     assert "ـ" not in once and "ة" not in once and "ى" not in once
+
+
+@pytest.mark.parametrize(
+    "word,stem",
+    [("الدوحه", "دوحه"), ("بالدوحه", "دوحه"), ("والدوحه", "دوحه"), ("للمفاوضات", "مفاوضات"), ("فالقرار", "قرار"),
+     ("وزير", "وزير"), ("الا", "الا"), ("ولد", "ولد")],
+)
+def test_light_stem(word, stem):
+    assert n.light_stem(word) == stem
