@@ -127,12 +127,19 @@ class Boilerplate:
         self.min_kept_words = min_kept_words
         self.repeated_: set[str] = set()
 
-    def fit(self, texts: Iterable[str]) -> Boilerplate:
+    def count(self, texts: Iterable[str]) -> Counter[str]:
+        """In how many of ``texts`` each short line occurs (mergeable across processes)."""
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update({ln.key for ln in _lines(text) if not ln.blank and ln.words <= self.max_words})
+        return counts
+
+    def fit_counts(self, counts: Counter[str]) -> Boilerplate:
         self.repeated_ = {line for line, n in counts.items() if n >= self.min_docs}
         return self
+
+    def fit(self, texts: Iterable[str]) -> Boilerplate:
+        return self.fit_counts(self.count(texts))
 
     def strip(self, article: Article) -> Article:
         """Set ``article.clean`` and ``article.removed``; returns the article."""

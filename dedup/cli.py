@@ -101,6 +101,7 @@ def cluster(
     shingle_size: Annotated[int, typer.Option(help="Words per shingle for near-duplicate detection.")] = 5,
     num_perm: Annotated[int, typer.Option(help="MinHash permutations.")] = 128,
     seed: Annotated[int, typer.Option(help="MinHash seed (same seed, same signatures).")] = 1,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for stripping and analyzing (default: all cores); the groups do not depend on it.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log stage timings on stderr.")] = False,
 ) -> None:
     """Group articles into near-duplicates and same-story variants.
@@ -117,7 +118,7 @@ def cluster(
     try:
         settings = Settings(shingle_size=shingle_size, num_perm=num_perm, seed=seed)
         with _Progress(True) as progress:
-            result = run([str(p) for p in paths], settings, fields, on_problem=_problem, progress=progress)
+            result = run([str(p) for p in paths], settings, fields, on_problem=_problem, progress=progress, jobs=jobs)
     except (InputError, ValueError) as exc:
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_INPUT)

@@ -75,13 +75,16 @@ class Corpus:
         self.seed = seed
         self.min_sentence_words = min_sentence_words
 
-    def fit(self, progress: Callable[[int], None] | None = None) -> Corpus:
-        vocab = Vocabulary()
-        self.analyses_: list[Analysis] = []
-        for a in self.articles:
-            self.analyses_.append(analyze(a, vocab, self.shingle_size, self.min_sentence_words))
-            if progress:
-                progress(1)
+    def fit(self, progress: Callable[[int], None] | None = None, analyses: list[Analysis] | None = None) -> Corpus:
+        """Compute the features; ``analyses`` already made (by :mod:`dedup.parallel`) are used as they are."""
+        if analyses is None:
+            vocab = Vocabulary()
+            analyses = []
+            for a in self.articles:
+                analyses.append(analyze(a, vocab, self.shingle_size, self.min_sentence_words))
+                if progress:
+                    progress(1)
+        self.analyses_ = analyses
         self.shingles_ = [an.shingles for an in self.analyses_]
         self.signatures_ = Signer(self.num_perm, self.seed).sign_many(self.shingles_)
         units = [u for an in self.analyses_ for u in an.units]

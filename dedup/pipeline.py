@@ -16,6 +16,7 @@ from .candidates import candidate_pairs, keyword_pairs
 from .group import Group, group
 from .io import FieldMap, read
 from .features import Corpus
+from .parallel import MIN_PARALLEL, default_jobs, strip_and_analyze
 from .verify import Thresholds, Verdict, Verifier
 
 log = logging.getLogger("dedup")
@@ -77,18 +78,31 @@ def cluster_articles(
     settings: Settings = Settings(),
     problems: list[ReadProblem] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> ClusterResult:
-    """Group already-read articles (the library entry point behind :func:`cluster`)."""
+    """Group already-read articles (the library entry point behind :func:`cluster`).
+
+    ``jobs`` processes strip and analyze the articles (default: all cores); the
+    groups do not depend on it.
+    """
     timings: dict[str, float] = {}
     n = len(articles)
     tick = (lambda stage: (lambda k: progress(stage, k, n))) if progress else (lambda stage: None)
-    with _timer(timings, "boilerplate"):
-        cleaner = Boilerplate().fit(a.text for a in articles)
-        for a in articles:
-            cleaner.strip(a)
-    with _timer(timings, "sign"):
-        corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
-        corpus.fit(tick("sign"))
+    jobs = jobs or default_jobs()
+    corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
+    if jobs > 1 and n >= MIN_PARALLEL:
+        with _timer(timings, "strip+analyze"):
+            analyses = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
+                                         jobs, tick("analyze"))
+        with _timer(timings, "sign"):
+            corpus.fit(analyses=analyses)
+    else:
+        with _timer(timings, "boilerplate"):
+            cleaner = Boilerplate().fit(a.text for a in articles)
+            for a in articles:
+                cleaner.strip(a)
+        with _timer(timings, "sign"):
+            corpus.fit(tick("sign"))
     with _timer(timings, "candidates"):
         near = candidate_pairs(corpus.signatures_, settings.lsh_threshold)
         same_story = keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords)
@@ -108,6 +122,7 @@ def cluster(
     fields: FieldMap = FieldMap(),
     on_problem: Callable[[ReadProblem], None] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> ClusterResult:
     """Group the articles under ``paths`` (folders, JSON Lines or CSV files).
 
@@ -126,6 +141,6 @@ def cluster(
     timings: dict[str, float] = {}
     with _timer(timings, "read"):
         articles = list(read(paths, fields, report))
-    result = cluster_articles(articles, settings, problems, progress)
+    result = cluster_articles(articles, settings, problems, progress, jobs)
     result.timings = {**timings, **result.timings}
     return result

@@ -159,6 +159,7 @@ class Verifier:
     def __init__(self, corpus, thresholds: Thresholds = Thresholds()) -> None:
         self.corpus = corpus
         self.thresholds = thresholds
+        self._sizes = np.array([len(x) for x in corpus.shingles_], dtype=np.int64)
 
     def verify(self, i: int, j: int) -> Verdict:
         return self.verify_many(np.array([[i, j]]))[(i, j)]
@@ -171,19 +172,22 @@ class Verifier:
             return out
         cosines = cosine_rows(c.doc_vectors_, pairs)
         # MinHash Jaccard estimates of all pairs at once: a pair whose texts share
-        # little and whose vectors disagree needs no exact measures at all
-        estimates = (c.signatures_[pairs[:, 0]] == c.signatures_[pairs[:, 1]]).mean(axis=1)
+        # little and whose vectors disagree is decided here, without exact measures
+        est = (c.signatures_[pairs[:, 0]] == c.signatures_[pairs[:, 1]]).mean(axis=1)
+        sizes = self._sizes
+        small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+        large = np.maximum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+        # containment from the estimate, |A∩B| = J(|A|+|B|)/(1+J): trusted where the sizes are close
+        con_est = est * (small + large) / ((1 + est) * np.maximum(small, 1))
+        quick = (cosines < t.variant_cosine) & (est < min(0.2, t.duplicate_jaccard / 2)) & (
+            (small < 20) | ((small >= 0.2 * large) & (con_est < t.duplicate_containment - 0.3)))
+        for k in np.flatnonzero(quick).tolist():
+            m = Measures(float(est[k]), float(con_est[k]), float(cosines[k]), 0.0, int(small[k]), int(large[k]), None)
+            out[(int(pairs[k, 0]), int(pairs[k, 1]))] = Verdict("distinct", similarity("distinct", m), m.jaccard,
+                                                                m.containment, m.cosine, 0.0, [], m)
         align: dict[int, list[tuple[int, float]]] = {}
-        for (i, j), cos, est in zip(pairs.tolist(), cosines.tolist(), estimates.tolist()):
-            if cos < t.variant_cosine and est < min(0.2, t.duplicate_jaccard / 2):
-                small, large = sorted((len(c.shingles_[i]), len(c.shingles_[j])))
-                # containment from the estimate: |A∩B| = J(|A|+|B|)/(1+J); trusted where the sizes are close
-                con_est = est * (small + large) / ((1 + est) * max(small, 1))
-                if small < 20 or (small >= 0.2 * large and con_est < t.duplicate_containment - 0.3):
-                    days = _days_apart(*self._dates(i, j)) if all(self._dates(i, j)) else None
-                    m = Measures(est, con_est, cos, 0.0, small, large, days)
-                    out[(i, j)] = self._verdict(m, [], i, j)
-                    continue
+        rest = np.flatnonzero(~quick)
+        for (i, j), cos in zip(pairs[rest].tolist(), cosines[rest].tolist()):
             m = _measures(c.shingles_[i], c.shingles_[j], cos, 0.0, self._dates(i, j))
             if shingle_relation(m, t) is None and cos < t.variant_cosine:
                 out[(i, j)] = self._verdict(m, [], i, j)  # cannot become a variant: skip alignment

@@ -1,0 +1,79 @@
+"""Reading, stripping and analyzing articles in several processes (``--jobs``).
+
+Articles are cut into ordered chunks; each worker returns its chunk's results in
+order, so the output does not depend on the number of jobs: line counts are
+summed, and term ids are hashes that every process computes alike.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections import Counter
+from collections.abc import Callable
+
+from .article import Article
+from .boilerplate import Boilerplate
+from .features import Analysis, analyze
+from .vectors import Vocabulary
+
+#: Below this many articles the pool costs more than it saves.
+MIN_PARALLEL = 2000
+_STATE: dict = {}
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _chunks(items: list, jobs: int) -> list[list]:
+    size = max(200, -(-len(items) // (jobs * 8)))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _count(texts: list[str]) -> Counter:
+    return _STATE["cleaner"].count(texts)
+
+
+def _strip_and_analyze(chunk: list[tuple[str, str]]) -> list[tuple[tuple, Analysis]]:
+    cleaner, (shingle_size, min_words) = _STATE["cleaner"], _STATE["analysis"]
+    vocab = _STATE.setdefault("vocab", Vocabulary())
+    out = []
+    for text, title in chunk:
+        stripped = cleaner.strip_text(text)
+        article = Article("", text, title=title, clean=stripped[0])
+        out.append((stripped, analyze(article, vocab, shingle_size, min_words)))
+    return out
+
+
+def _pool(jobs: int):
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+    return ctx.Pool(jobs)
+
+
+def strip_and_analyze(
+    articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int, jobs: int,
+    progress: Callable[[int], None] | None = None,
+) -> list[Analysis]:
+    """Fit ``cleaner`` on the corpus, strip every article in place and analyze it, in ``jobs`` processes."""
+    _STATE.clear()
+    _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words))
+    with _pool(jobs) as pool:
+        counts: Counter = Counter()
+        for part in pool.imap(_count, _chunks([a.text for a in articles], jobs)):
+            counts.update(part)
+    cleaner.fit_counts(counts)
+    _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
+    analyses: list[Analysis] = []
+    with _pool(jobs) as pool:
+        pairs = _chunks([(a.text, a.title) for a in articles], jobs)
+        for part in pool.imap(_strip_and_analyze, pairs):
+            for (clean, removed, kept), an in part:
+                a = articles[len(analyses)]
+                a.clean, a.removed, a.kept = clean, removed, kept
+                analyses.append(an)
+                if progress:
+                    progress(1)
+    _STATE.clear()
+    return analyses
+
