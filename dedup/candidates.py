@@ -74,27 +74,38 @@ def candidate_pairs(signatures: np.ndarray, threshold: float) -> np.ndarray:
     return np.array(sorted(pairs), dtype=np.int64)
 
 
-def keyword_pairs(keywords: list[np.ndarray], min_shared: int = 3, max_postings: int = 400) -> np.ndarray:
+def keyword_pairs(keywords: list[np.ndarray], min_shared: int = 3, max_postings: int = 200) -> np.ndarray:
     """Pairs of documents that share at least ``min_shared`` of their keywords.
 
     Rewrites of one event share few word 5-grams but many of their most
     distinctive words (names, places, figures), so this second channel finds
     the variant candidates that shingle LSH cannot. A keyword carried by more
     than ``max_postings`` documents says little about the event and is skipped,
-    which bounds the work per keyword (no all-pairs step).
+    which bounds the work per keyword (no all-pairs step). Pair occurrences are
+    counted as 64-bit codes in numpy, not in a dictionary.
     """
-    postings: dict[int, list[int]] = {}
-    for doc, kws in enumerate(keywords):
-        for k in kws.tolist():
-            postings.setdefault(k, []).append(doc)
-    counts: dict[tuple[int, int], int] = {}
-    for docs in postings.values():
-        if len(docs) < 2 or len(docs) > max_postings:
+    n = len(keywords)
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    docs = np.repeat(np.arange(n, dtype=np.int64), [len(k) for k in keywords])
+    terms = np.concatenate(keywords).astype(np.int64) if docs.size else np.empty(0, dtype=np.int64)
+    order = np.lexsort((docs, terms))
+    terms, docs = terms[order], docs[order]
+    bounds = np.flatnonzero(np.diff(terms)) + 1
+    starts, ends = np.r_[0, bounds], np.r_[bounds, len(terms)]
+    codes = []
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        size = e - s
+        if size < 2 or size > max_postings:
             continue
-        for x in range(len(docs)):
-            a = docs[x]
-            for b in docs[x + 1 :]:
-                key = (a, b)
-                counts[key] = counts.get(key, 0) + 1
-    pairs = sorted(p for p, c in counts.items() if c >= min_shared)
-    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        members = docs[s:e]
+        iu, ju = np.triu_indices(size, k=1)
+        codes.append(members[iu] * n + members[ju])
+    if not codes:
+        return np.empty((0, 2), dtype=np.int64)
+    codes = np.sort(np.concatenate(codes))
+    change = np.flatnonzero(np.diff(codes)) + 1
+    run_starts = np.r_[0, change]
+    counts = np.diff(np.r_[run_starts, len(codes)])
+    kept = codes[run_starts[counts >= min_shared]]
+    return np.stack([kept // n, kept % n], axis=1)
