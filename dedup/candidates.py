@@ -8,6 +8,7 @@ The band/row split is datasketch's own optimum for a threshold (its
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from functools import lru_cache
 
 import numpy as np
@@ -109,3 +110,19 @@ def keyword_pairs(keywords: list[np.ndarray], min_shared: int = 3, max_postings:
     counts = np.diff(np.r_[run_starts, len(codes)])
     kept = codes[run_starts[counts >= min_shared]]
     return np.stack([kept // n, kept % n], axis=1)
+
+
+def within_days(pairs: np.ndarray, published: list[str], max_days: float) -> np.ndarray:
+    """Drop same-story candidates published more than ``max_days`` apart (both dates known):
+    verification would reject them as variants, and near-duplicates come through LSH anyway."""
+    if len(pairs) == 0:
+        return pairs
+    days = np.full(len(published), np.nan)
+    for k, p in enumerate(published):
+        if len(p) >= 10:
+            try:
+                days[k] = date.fromisoformat(p[:10]).toordinal()
+            except ValueError:
+                pass
+    gap = np.abs(days[pairs[:, 0]] - days[pairs[:, 1]])
+    return pairs[~(gap > max_days)]  # NaN (a date unknown) keeps the pair

@@ -54,6 +54,7 @@ INVISIBLE_TABLE = {
 }
 
 _PUNCT_RE = re.compile(r"[\W_]+")
+_ASTRAL_RE = re.compile("[\U00010000-\U0010FFFF]")
 
 
 def nfkc(text: str) -> str:
@@ -157,9 +158,22 @@ _TABLES = {
 }
 
 
+@lru_cache(maxsize=1)
+def _punctuation_table() -> dict[int, str]:
+    """Every Basic Multilingual Plane character that is neither a letter nor a digit → space."""
+    out = {}
+    for c in range(0x10000):
+        ch = chr(c)
+        if not (ch.isalnum() or ch.isspace()) or ch == "_":
+            out[c] = " "
+    return out
+
+
 @lru_cache(maxsize=16)
 def _merged_table(config: NormConfig) -> dict[int, str | None]:
     table: dict[int, str | None] = {}
+    if config.punctuation:  # folded in here so most texts need no regex pass at all
+        table.update(_punctuation_table())
     for name, part in _TABLES.items():
         if getattr(config, name):
             table.update(part)
@@ -183,8 +197,8 @@ def normalize(text: str, config: NormConfig = DEFAULT) -> str:
         if lowered != text and config.nfkc:  # lower-casing can leave a string that NFKC would change again
             lowered = nfkc(lowered).translate(_merged_table(config))
         text = lowered
-    if config.punctuation:
-        text = strip_punctuation(text)
+    if config.punctuation and not text.isascii() and _ASTRAL_RE.search(text):
+        text = strip_punctuation(text)  # the table covers the BMP; emoji and other astral symbols here
     if config.whitespace:
         text = collapse_whitespace(text)
     return text

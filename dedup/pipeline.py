@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from .article import Article, ReadProblem
 from .boilerplate import Boilerplate
-from .candidates import candidate_pairs, keyword_pairs
+from .candidates import candidate_pairs, keyword_pairs, within_days
 from .group import Group, group
 from .io import FieldMap, read
 from .features import Corpus
@@ -105,7 +105,8 @@ def cluster_articles(
             corpus.fit(tick("sign"))
     with _timer(timings, "candidates"):
         near = candidate_pairs(corpus.signatures_, settings.lsh_threshold)
-        same_story = keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords)
+        same_story = within_days(keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords),
+                                 [a.published for a in articles], settings.thresholds.max_days)
         pairs = np.unique(np.concatenate([near, same_story]), axis=0) if len(near) + len(same_story) else near
     with _timer(timings, "verify"):
         verifier = Verifier(corpus, settings.thresholds)

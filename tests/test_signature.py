@@ -73,3 +73,11 @@ def test_signature_is_deterministic_and_order_free(ids, seed):
     arr = np.array(ids, dtype=np.uint32)
     s = Signer(64, seed)
     assert np.array_equal(s.sign(arr), s.sign(arr[::-1]))
+
+
+def test_same_story_candidates_far_apart_in_time_are_dropped():
+    from dedup.candidates import within_days
+
+    pairs = np.array([[0, 1], [0, 2], [1, 3], [2, 3]])
+    dates = ["2015-08-01", "2015-08-03", "2015-08-20", ""]
+    assert within_days(pairs, dates, 3).tolist() == [[0, 1], [1, 3], [2, 3]]

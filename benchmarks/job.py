@@ -1,0 +1,74 @@
+"""One measured run of the whole grouping job, in a fresh process so its peak memory is its own.
+
+    python -m benchmarks.job dedup FILE.jsonl [--jobs N]
+    python -m benchmarks.job datasketch FILE.jsonl
+
+Prints one JSON object: wall and CPU seconds, peak RSS (this process and its
+workers), groups found.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+
+def bare_datasketch(path: str) -> int:
+    """The bare pipeline: Python word-5 shingling, MinHash.bulk, MinHashLSH at 0.5, union-find."""
+    from datasketch import MinHash, MinHashLSH
+
+    ids, shingles = [], []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            words = (r.get("content") or "").split()
+            if not words:
+                continue
+            ids.append(str(r["id"]))
+            shingles.append({" ".join(words[i : i + 5]).encode("utf-8") for i in range(max(1, len(words) - 4))})
+    sigs = MinHash.bulk(shingles, num_perm=128)
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    with lsh.insertion_session() as session:
+        for i, m in zip(ids, sigs):
+            session.insert(i, m)
+    parent = {i: i for i in ids}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, m in zip(ids, sigs):
+        for j in lsh.query(m):
+            ri, rj = find(i), find(j)
+            if ri != rj:
+                parent[rj] = ri
+    return len({find(i) for i in ids})
+
+
+def run_dedup(path: str, jobs: int | None) -> int:
+    from dedup import cluster
+
+    return len(cluster([path], jobs=jobs).groups)
+
+
+def main() -> None:
+    what, path = sys.argv[1], sys.argv[2]
+    jobs = int(sys.argv[sys.argv.index("--jobs") + 1]) if "--jobs" in sys.argv else None
+    wall, cpu = time.perf_counter(), time.process_time()
+    groups = run_dedup(path, jobs) if what == "dedup" else bare_datasketch(path)
+    wall = time.perf_counter() - wall
+    self_ = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({
+        "what": what, "jobs": jobs, "wall_s": round(wall, 2),
+        "cpu_s": round(self_.ru_utime + self_.ru_stime + kids.ru_utime + kids.ru_stime, 2),
+        "peak_rss_mib": round(max(self_.ru_maxrss, kids.ru_maxrss) / 1024, 1), "groups": groups,
+    }))
+
+
+if __name__ == "__main__":
+    main()
