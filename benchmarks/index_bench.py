@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dedup.index import Index, IndexSettings, Prepared
+from dedup.index import Index, IndexSettings, prepare
 from dedup.signature import Signer
 
 from . import datasets
@@ -59,8 +59,8 @@ def _datasketch(arts, probes, storage: dict | None) -> dict:
 
     settings = IndexSettings()
     signer = Signer(settings.num_perm, settings.seed)
-    sigs = [MinHash(seed=1, scheme="affine32", hashvalues=Prepared(a, settings, signer).text_sig) for a in arts]
-    probe_sigs = [MinHash(seed=1, scheme="affine32", hashvalues=Prepared(a, settings, signer).text_sig) for a in probes]
+    sigs = [MinHash(seed=1, scheme="affine32", hashvalues=p.text_sig) for p in prepare(arts, settings, signer)]
+    probe_sigs = [MinHash(seed=1, scheme="affine32", hashvalues=p.text_sig) for p in prepare(probes, settings, signer)]
     lsh = MinHashLSH(threshold=0.5, num_perm=128, storage_config=storage)
     start = time.perf_counter()
     for a, m in zip(arts, sigs):

@@ -31,9 +31,9 @@ from .article import Article
 from .boilerplate import Boilerplate
 from .candidates import band_keys, optimal_bands
 from .normalize import DEFAULT as NORM, normalize
-from .shingle import as_set, word_hashes, word_shingles
+from .shingle import as_set, word_shingles
 from .signature import SCHEME, Signer, estimate_jaccard
-from .normalize import light_stem
+from .vectors import Vocabulary
 
 KINDS = ("text", "terms")
 _STOP = {normalize(w) for w in (
@@ -114,22 +114,31 @@ class IndexVerdict:
 
 
 class Prepared:
-    """An article's signatures and band keys, computed once."""
+    """An article's signatures and band keys, computed once; see :func:`prepare`."""
 
-    def __init__(self, article: Article, settings: IndexSettings, signer: Signer) -> None:
-        if article.clean is None:
-            Boilerplate().strip(article)
-        words = normalize(f"{article.title}\n{article.body}" if article.title else article.body).split()
-        body_words = normalize(article.body).split()
-        content = sorted({light_stem(w) for w in words if len(w) > 2 and w not in _STOP})
-        self.article = article
-        self.text_sig, self.terms_sig = signer.sign_many(
-            [as_set(word_shingles(body_words, settings.shingle_size)), as_set(word_hashes(content).astype(np.uint32))]
-        )
-        self.keys = {kind: _keys(sig, settings.bands(kind)) for kind, sig in zip(KINDS, (self.text_sig, self.terms_sig))}
+    def __init__(self, article: Article, text_sig: np.ndarray, terms_sig: np.ndarray, settings: IndexSettings) -> None:
+        self.article, self.text_sig, self.terms_sig = article, text_sig, terms_sig
+        self.keys = {kind: _keys(sig, settings.bands(kind)) for kind, sig in zip(KINDS, (text_sig, terms_sig))}
 
     def all_keys(self) -> list[tuple[str, int, int]]:
         return [(kind, band, key) for kind in KINDS for band, key in enumerate(self.keys[kind])]
+
+
+_VOCAB = Vocabulary()  # word -> hashed stem, shared by every index in this process
+
+
+def prepare(articles: Sequence[Article], settings: IndexSettings, signer: Signer) -> list[Prepared]:
+    """Sign a batch of articles: word 5-gram shingles, and the set of stemmed content words."""
+    sets = []
+    for a in articles:
+        if a.clean is None:
+            Boilerplate().strip(a)
+        body = normalize(a.body).split()
+        content = [w for w in body + normalize(a.title).split() if len(w) > 2 and w not in _STOP]
+        sets.append(as_set(word_shingles(body, settings.shingle_size)))
+        sets.append(as_set((_VOCAB.ids(content) & 0xFFFFFFFF).astype(np.uint32)))
+    sigs = signer.sign_many(sets)
+    return [Prepared(a, sigs[2 * k], sigs[2 * k + 1], settings) for k, a in enumerate(articles)]
 
 
 def _keys(sig: np.ndarray, br: tuple[int, int]) -> list[int]:
@@ -212,7 +221,7 @@ class Index:
         return IndexVerdict(p.article.id, "new", None, p.article.id, 0.0)
 
     def _run(self, articles: Sequence[Article], record: bool) -> list[IndexVerdict]:
-        prepared = [Prepared(a, self.settings, self.signer) for a in articles]
+        prepared = prepare(articles, self.settings, self.signer)
         keys = sorted({k for p in prepared for k in p.all_keys()})
         now = time.time()
 

@@ -79,17 +79,18 @@ class SqliteStore:
             raise
 
     def candidates(self, keys: list[tuple[str, int, int]]) -> dict[tuple[str, int, int], list[str]]:
+        # a temporary table joined on the primary key: a row-value IN (VALUES ...) list
+        # makes SQLite scan the whole bands table on every query
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS probe (kind INTEGER, band INTEGER, key INTEGER)")
+        self.db.execute("DELETE FROM probe")
+        self.db.executemany("INSERT INTO probe VALUES (?,?,?)", [(KIND_CODE[k], b, key) for k, b, key in keys])
+        names = {v: k for k, v in KIND_CODE.items()}
         out: dict[tuple[str, int, int], list[str]] = {}
-        for start in range(0, len(keys), 300):
-            chunk = keys[start : start + 300]
-            values = ",".join("(?,?,?)" for _ in chunk)
-            params = [v for kind, band, key in chunk for v in (KIND_CODE[kind], band, key)]
-            rows = self.db.execute(
-                f"SELECT b.kind, b.band, b.key, d.id FROM bands b JOIN docs d ON d.rid = b.rid "
-                f"WHERE (b.kind, b.band, b.key) IN (VALUES {values})", params).fetchall()
-            names = {v: k for k, v in KIND_CODE.items()}
-            for kind, band, key, ident in rows:
-                out.setdefault((names[kind], band, key), []).append(ident)
+        for kind, band, key, ident in self.db.execute(
+            "SELECT p.kind, p.band, p.key, d.id FROM probe p "
+            "JOIN bands b ON b.kind = p.kind AND b.band = p.band AND b.key = p.key JOIN docs d ON d.rid = b.rid"
+        ):
+            out.setdefault((names[kind], band, key), []).append(ident)
         return out
 
     def entries(self, ids: list[str]) -> dict[str, Entry]:
