@@ -122,3 +122,47 @@ def clustering_from_pairs(items: Sequence[Hashable], same: Sequence[tuple[Hashab
         if ra != rb:
             parent[rb] = ra
     return {i: find(i) for i in items}
+
+
+def read_labels(path: str) -> tuple[dict | None, list[tuple[str, str, int]] | None]:
+    """A labels file: JSON Lines or CSV, either groups (``id`` and ``group``, ``event``,
+    ``cluster`` or ``label``) or pairs (``a``, ``b`` and ``label`` 1/0 or same/different).
+
+    Returns ``(groups, None)`` or ``(None, pairs)``.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and the problem.
+    """
+    import csv
+    import json
+
+    with open(path, encoding="utf-8-sig") as fh:
+        text = fh.read()
+    if path.endswith(".csv"):
+        rows = list(csv.DictReader(text.splitlines()))
+    else:
+        rows = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{n}: invalid JSON ({exc.msg})") from exc
+    if not rows:
+        raise ValueError(f"{path}: no labels")
+    first = rows[0]
+    if "a" in first and "b" in first:
+        truth = {"1": 1, "same": 1, "true": 1, "duplicate": 1, "variant": 1, "0": 0, "different": 0, "false": 0, "distinct": 0}
+        pairs = []
+        for n, r in enumerate(rows, 1):
+            label = truth.get(str(r.get("label", "")).strip().lower())
+            if label is None:
+                raise ValueError(f"{path}: row {n}: label must be 1/0 or same/different, got {r.get('label')!r}")
+            pairs.append((str(r["a"]), str(r["b"]), label))
+        return None, pairs
+    key = next((k for k in ("group", "event", "cluster", "label") if k in first), None)
+    if key is None or "id" not in first:
+        raise ValueError(f"{path}: expected fields id and group (or event, cluster, label), or a, b and label")
+    return {str(r["id"]): str(r[key]) for r in rows}, None

@@ -65,3 +65,29 @@ def test_metrics_in_unit_interval_and_symmetric_f1(truth, data):
     a, b = bcubed(truth, pred), bcubed(pred, truth)
     assert a.precision == pytest.approx(b.recall) and a.recall == pytest.approx(b.precision)
     assert -1.0 <= adjusted_rand(truth, pred) <= 1.0
+
+
+def test_cli_evaluate_groups_and_pairs(tmp_path, seeds_dir):
+    import json
+
+    from typer.testing import CliRunner
+
+    from dedup.cli import app
+
+    names = sorted(p.name for p in seeds_dir.iterdir())
+    truth = {"000": "a", "001": "a", "004": "a", "002": "b", "003": "c"}
+    groups = tmp_path / "groups.jsonl"
+    groups.write_text("\n".join(json.dumps({"id": n, "group": truth[n[:3]]}) for n in names), encoding="utf-8")
+    res = CliRunner().invoke(app, ["evaluate", str(seeds_dir), "--labels", str(groups), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    m = json.loads(res.stdout)
+    assert m["pairwise_f1"] == 1.0 and m["bcubed_f1"] == 1.0 and m["items"] == 5
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(f"a,b,label\n{names[0]},{names[1]},1\n{names[0]},{names[2]},0\n{names[2]},{names[3]},same\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["evaluate", str(seeds_dir), "--labels", str(pairs), "--format", "json"])
+    m = json.loads(res.stdout)
+    assert m["pairs"] == 3 and m["precision"] == 1.0 and m["recall"] == 0.5
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["evaluate", str(seeds_dir), "--labels", str(bad)])
+    assert res.exit_code == 2 and "bad.jsonl" in res.stderr
