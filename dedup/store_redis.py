@@ -7,26 +7,32 @@ Layout under a key prefix (``redis://host:port/db?prefix=NAME``, default ``dedup
     {p}:b:{kind}:{band}:{key}  set  ids of the articles in that LSH bucket
     {p}:added              zset    id -> time added (for pruning by age)
 
-A batch is checked and recorded with optimistic locking: the worker WATCHes
-every bucket key its articles fall in, reads the candidates, decides, and writes
-everything in one MULTI/EXEC. If another worker changed one of those buckets in
-between, EXEC fails and the batch is checked again, so two workers adding the
-same story at the same moment cannot both record it as new. Reads and writes
-are pipelined: one round trip for the buckets, one for the candidates, one for
-the writes, whatever the batch size.
+A batch is checked and recorded under the index's write lock (``{p}:lock``,
+``SET NX PX`` with a random token, released only by its holder, expiring by
+itself if a worker dies), so two workers adding the same story at the same
+moment cannot both record it as new. Signing, the expensive part, happens
+before the lock is taken; under it a batch costs three pipelined round trips
+(buckets, candidates, writes in one MULTI/EXEC) whatever its size. Watching the
+bucket keys instead (optimistic locking) was measured slower: WATCH on the
+~30 keys per article made a 500-article batch cost the server more than the
+writes themselves (60 adds/s against 194 at 50 per batch).
 """
 
 from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from .index import Entry, IndexUnavailable, decode_sig, encode_sig
+from .index import Entry, IndexBusy, IndexUnavailable, decode_sig, encode_sig
 
-#: How many times a batch is retried when another worker touched its buckets.
-MAX_RETRIES = 50
+#: The write lock expires by itself after this long (a worker that died holding it).
+LOCK_MS = 60_000
+#: A writer waits this long for the lock before reporting the index busy.
+LOCK_WAIT_S = 30.0
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
 class RedisStore:
@@ -68,23 +74,25 @@ class RedisStore:
         bucket_keys = [self._k("b", kind, band, key) for kind, band, key in keys]
 
         def attempt():
-            with self.r.pipeline(transaction=True) as pipe:
-                if write:
-                    pipe.watch(*bucket_keys)
-                view = _View(self, pipe, keys, bucket_keys, write)
+            view = _View(self, keys, bucket_keys)
+            if not write:
+                return work(view)
+            token = uuid.uuid4().hex
+            deadline = time.monotonic() + LOCK_WAIT_S
+            while not self.r.set(self._k("lock"), token, nx=True, px=LOCK_MS):
+                if time.monotonic() > deadline:
+                    raise IndexBusy(f"{self.url}: another worker has held the index's write lock for {LOCK_WAIT_S:.0f} s")
+                time.sleep(0.002)
+            try:
                 result = work(view)
-                if write:
-                    pipe.multi()
+                with self.r.pipeline(transaction=True) as pipe:
                     view.flush(pipe)
                     pipe.execute()
                 return result
+            finally:
+                self.r.eval(_RELEASE, 1, self._k("lock"), token)
 
-        for _ in range(MAX_RETRIES):
-            try:
-                return self._call(attempt)
-            except self._redis.WatchError:
-                time.sleep(0.001)
-        raise IndexUnavailable(f"{self.url}: gave up after {MAX_RETRIES} conflicting concurrent writes")
+        return self._call(attempt)
 
     # -- maintenance ---------------------------------------------------------------
     def _forget(self, ids: list[str]) -> int:
@@ -131,10 +139,9 @@ class RedisStore:
 class _View:
     """What :meth:`dedup.index.Index._run` sees inside one Redis transaction."""
 
-    def __init__(self, store: RedisStore, pipe, keys, bucket_keys, write: bool) -> None:
-        self.s, self.pipe, self.keys, self.bucket_keys, self.write = store, pipe, keys, bucket_keys, write
+    def __init__(self, store: RedisStore, keys, bucket_keys) -> None:
+        self.s, self.keys, self.bucket_keys = store, keys, bucket_keys
         self.pending: list[tuple[Entry, list]] = []
-        self._reader = store.r if not write else pipe  # after WATCH the pipeline reads immediately
 
     def _batch(self):
         return self.s.r.pipeline(transaction=False)
