@@ -19,6 +19,8 @@ def bare_datasketch(path: str) -> int:
     """The bare pipeline: Python word-5 shingling, MinHash.bulk, MinHashLSH at 0.5, union-find."""
     from datasketch import MinHash, MinHashLSH
 
+    from dedup.metrics import clustering_from_pairs
+
     ids, shingles = [], []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -33,20 +35,8 @@ def bare_datasketch(path: str) -> int:
     with lsh.insertion_session() as session:
         for i, m in zip(ids, sigs):
             session.insert(i, m)
-    parent = {i: i for i in ids}
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i, m in zip(ids, sigs):
-        for j in lsh.query(m):
-            ri, rj = find(i), find(j)
-            if ri != rj:
-                parent[rj] = ri
-    return len({find(i) for i in ids})
+    pairs = [(i, j) for i, m in zip(ids, sigs) for j in lsh.query(m) if i != j]
+    return len(set(clustering_from_pairs(ids, pairs).values()))
 
 
 def run_dedup(path: str, jobs: int | None) -> int:

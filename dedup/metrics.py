@@ -108,21 +108,14 @@ def clustering_from_groups(groups: Sequence[Sequence[Hashable]]) -> dict:
 
 
 def clustering_from_pairs(items: Sequence[Hashable], same: Sequence[tuple[Hashable, Hashable]]) -> dict:
-    """Connected components of ``same`` pairs over ``items``."""
-    parent = {i: i for i in items}
+    """Connected components of ``same`` pairs over ``items``: ``{item: component label}``."""
+    from .group import UnionFind
 
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    position = {item: k for k, item in enumerate(items)}
+    sets = UnionFind(len(position))
     for a, b in same:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[rb] = ra
-    return {i: find(i) for i in items}
-
+        sets.union(position[a], position[b])
+    return {item: sets.find(k) for item, k in position.items()}
 
 def read_labels(path: str) -> tuple[dict | None, list[tuple[str, str, int]] | None]:
     """A labels file: JSON Lines or CSV, either groups (``id`` and ``group``, ``event``,
