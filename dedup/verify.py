@@ -29,7 +29,7 @@ class Thresholds:
     duplicate_containment: float = 0.8
     duplicate_jaccard: float = 0.6
     variant_facts: float = 0.22
-    variant_cosine: float = 0.18
+    variant_cosine: float = 0.15
     fact_sentence: float = 0.3
     max_days: float = 3.0
 
