@@ -48,7 +48,7 @@ def run_dedup(path: str, jobs: int | None) -> int:
 def main() -> None:
     what, path = sys.argv[1], sys.argv[2]
     jobs = int(sys.argv[sys.argv.index("--jobs") + 1]) if "--jobs" in sys.argv else None
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall = time.perf_counter()
     groups = run_dedup(path, jobs) if what == "dedup" else bare_datasketch(path)
     wall = time.perf_counter() - wall
     self_ = resource.getrusage(resource.RUSAGE_SELF)

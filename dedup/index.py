@@ -19,7 +19,6 @@ Settings are stored in the index and checked on every open.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -306,7 +305,3 @@ def encode_sig(sig: np.ndarray) -> bytes:
 
 def decode_sig(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype="<u4").astype(np.uint32)
-
-
-def dumps(meta: dict) -> str:
-    return json.dumps(meta, sort_keys=True)

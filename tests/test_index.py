@@ -127,32 +127,29 @@ def _add_worker(location: str, start: int, n: int, same: bool, out) -> None:
         out.put((start, None, repr(exc)))
 
 
-def test_concurrent_writers(location):
+def _run_workers(location: str, starts, n: int, same: bool) -> list:
+    """Run ``_add_worker`` in separate processes at once; every worker must succeed."""
     Index.open(location, create=True).close()
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=_add_worker, args=(location, s, 40, False, out)) for s in (0, 1000)]
+    procs = [ctx.Process(target=_add_worker, args=(location, s, n, same, out)) for s in starts]
     for p in procs:
         p.start()
     results = [out.get(timeout=120) for _ in procs]
     for p in procs:
         p.join(60)
     assert all(err is None for _, _, err in results), results
+    return results
+
+
+def test_concurrent_writers(location):
+    _run_workers(location, (0, 1000), 40, same=False)
     with Index.open(location) as ix:
         assert ix.stats()["documents"] == 80
 
 
 def test_concurrent_workers_do_not_double_insert_one_story(location):
-    Index.open(location, create=True).close()
-    ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    procs = [ctx.Process(target=_add_worker, args=(location, s, 1, True, out)) for s in range(4)]
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(60)
-    assert all(err is None for _, _, err in results), results
+    results = _run_workers(location, range(4), 1, same=True)
     verdicts = sorted(v for _, vs, _ in results for v in vs)
     assert verdicts == ["duplicate", "duplicate", "duplicate", "new"]
 
