@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("report", help="time to report a group of 10 typical articles")
     i = sub.add_parser("index", help="SQLite and Redis index vs datasketch MinHashLSH")
     i.add_argument("--sizes", default="31030,300000")
+    i.add_argument("--no-redis", action="store_true", help="SQLite and in-memory datasketch only")
+    i.add_argument("--name", default="index", help="results file name (benchmarks/results/NAME.json)")
     args = parser.parse_args(argv)
 
     if args.what == "quality":
@@ -75,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "index":
         from . import index_bench
 
-        results = index_bench.run([int(x) for x in args.sizes.split(",")])
-        save("index", results)
+        results = index_bench.run([int(x) for x in args.sizes.split(",")], redis=not args.no_redis)
+        save(args.name, results)
         print(index_bench.table(results))
     return 0
 

@@ -69,7 +69,7 @@ def _datasketch(arts, probes, storage: dict | None) -> dict:
     return {"add_per_s": round(len(arts) / add_s), "query": _latencies(lsh.query, probe_sigs), "inserted": len(arts)}
 
 
-def run(sizes: list[int]) -> dict:
+def run(sizes: list[int], redis: bool = True) -> dict:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -84,11 +84,12 @@ def run(sizes: list[int]) -> dict:
             probes = [a for a in _articles(min(size, 31030))[::max(1, size // 500)]][:500]
             row = {"articles": size,
                    "dedup_sqlite": _dedup(str(tmp / f"i{size}.sqlite"), arts, probes),
-                   "dedup_redis": _dedup(f"{server.url}?prefix=b{size}", arts, probes),
                    "datasketch_memory": _datasketch(arts, probes, None)}
-            small = arts[:3000]  # datasketch's Redis storage inserts one key at a time: a subset bounds the run
-            row["datasketch_redis"] = _datasketch(small, probes[:200], {
-                "type": "redis", "basename": f"ds{size}".encode(), "redis": {"host": "127.0.0.1", "port": server.port}})
+            if redis:
+                row["dedup_redis"] = _dedup(f"{server.url}?prefix=b{size}", arts, probes)
+                small = arts[:3000]  # datasketch's Redis storage inserts one key at a time: a subset bounds the run
+                row["datasketch_redis"] = _datasketch(small, probes[:200], {
+                    "type": "redis", "basename": f"ds{size}".encode(), "redis": {"host": "127.0.0.1", "port": server.port}})
             rows.append(row)
             print(row, file=sys.stderr)
     finally:
@@ -100,6 +101,8 @@ def table(results: dict) -> str:
     lines = ["| articles | backend | adds/s | check median ms | check p99 ms | reopen s | size MiB |", "|---|---|---|---|---|---|---|"]
     for r in results["rows"]:
         for name in ("dedup_sqlite", "dedup_redis", "datasketch_memory", "datasketch_redis"):
+            if name not in r:
+                continue
             d = r[name]
             q = d.get("check") or d.get("query")
             size = f"{d['bytes'] / 2**20:.0f}" if d.get("bytes") else "—"
