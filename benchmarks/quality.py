@@ -20,11 +20,10 @@ import numpy as np
 
 from dedup import Article, cluster, cluster_articles, compare, read
 from dedup.boilerplate import Boilerplate
-from dedup.candidates import candidate_pairs, keyword_pairs, within_days
 from dedup.features import Corpus
 from dedup.group import group
 from dedup.metrics import evaluate, pair_scores
-from dedup.pipeline import Settings
+from dedup.pipeline import Settings, find_candidates
 from dedup.verify import Thresholds, Verdict, Verifier, classify, similarity
 
 from . import baselines, datasets
@@ -61,10 +60,7 @@ class Recalibrator:
             cleaner.strip(a)
         self.articles = articles
         corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words).fit()
-        near = candidate_pairs(corpus.signatures_, settings.lsh_threshold)
-        story = within_days(keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords),
-                            [a.published for a in articles], settings.thresholds.max_days)
-        pairs = np.unique(np.concatenate([near, story]), axis=0) if len(near) + len(story) else near
+        _, _, pairs = find_candidates(corpus, settings)
         self.verifier = Verifier(corpus, Thresholds(variant_facts=0.0, variant_cosine=0.0))
         self.base: dict[tuple[int, int], Verdict] = self.verifier.verify_many(pairs)
 

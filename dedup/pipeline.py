@@ -73,6 +73,15 @@ def _timer(timings: dict[str, float], stage: str):
     log.debug("%s: %.2fs", stage, timings[stage])
 
 
+def find_candidates(corpus: Corpus, settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Near-duplicate pairs (LSH), same-story pairs (shared keywords, close in time) and their union."""
+    near = candidate_pairs(corpus.signatures_, settings.lsh_threshold)
+    same_story = within_days(keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords),
+                             [a.published for a in corpus.articles], settings.thresholds.max_days)
+    pairs = np.unique(np.concatenate([near, same_story]), axis=0) if len(near) + len(same_story) else near
+    return near, same_story, pairs
+
+
 def cluster_articles(
     articles: list[Article],
     settings: Settings = Settings(),
@@ -104,10 +113,7 @@ def cluster_articles(
         with _timer(timings, "sign"):
             corpus.fit(tick("sign"))
     with _timer(timings, "candidates"):
-        near = candidate_pairs(corpus.signatures_, settings.lsh_threshold)
-        same_story = within_days(keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords),
-                                 [a.published for a in articles], settings.thresholds.max_days)
-        pairs = np.unique(np.concatenate([near, same_story]), axis=0) if len(near) + len(same_story) else near
+        near, same_story, pairs = find_candidates(corpus, settings)
     with _timer(timings, "verify"):
         verifier = Verifier(corpus, settings.thresholds)
         verdicts = verifier.verify_many(pairs)
