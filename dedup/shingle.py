@@ -82,17 +82,24 @@ def as_set(ids: np.ndarray) -> np.ndarray:
     return s[keep]
 
 
+def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Exact Jaccard similarity and containment of two shingle sets (sorted distinct arrays),
+    from one intersection.
+
+    Containment is the share of the smaller set found in the larger one (1.0 for a
+    trimmed copy); it is 0.0 when either set is empty, and Jaccard of two empty sets is 1.0.
+    """
+    if len(a) == 0 or len(b) == 0:
+        return (1.0 if len(a) == len(b) else 0.0), 0.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter), inter / min(len(a), len(b))
+
+
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Exact Jaccard similarity of two shingle sets (sorted distinct arrays)."""
-    if len(a) == 0 and len(b) == 0:
-        return 1.0
-    inter = len(np.intersect1d(a, b, assume_unique=True))
-    return inter / (len(a) + len(b) - inter)
+    return overlap(a, b)[0]
 
 
 def containment(a: np.ndarray, b: np.ndarray) -> float:
     """Share of the smaller set found in the larger one (1.0 for a trimmed copy)."""
-    if len(a) == 0 or len(b) == 0:
-        return 0.0
-    inter = len(np.intersect1d(a, b, assume_unique=True))
-    return inter / min(len(a), len(b))
+    return overlap(a, b)[1]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from .shingle import containment, jaccard
+from .shingle import overlap
 from .tfidf import cosine_rows
 from .vectors import small_dot
 
@@ -150,7 +150,8 @@ def similarity(relation: str, m: Measures) -> float:
 def _measures(set_a, set_b, cosine: float, fact: float, published: tuple[str, str]) -> Measures:
     small, large = sorted((len(set_a), len(set_b)))
     days = _days_apart(*published) if all(published) else None
-    return Measures(jaccard(set_a, set_b), containment(set_a, set_b), cosine, fact, small, large, days)
+    jac, con = overlap(set_a, set_b)
+    return Measures(jac, con, cosine, fact, small, large, days)
 
 
 class Verifier:
