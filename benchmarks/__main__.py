@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--sizes", default="31030,300000")
     i.add_argument("--no-redis", action="store_true", help="SQLite and in-memory datasketch only")
     i.add_argument("--name", default="index", help="results file name (benchmarks/results/NAME.json)")
+    d = sub.add_parser("dask", help="the Dask engine on a LocalCluster beside the local engine")
+    d.add_argument("--sizes", default="31030")
+    d.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
 
     if args.what == "quality":
@@ -74,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
         results = speed.run([int(x) for x in args.sizes.split(",")], jobs=args.jobs)
         save("speed", results)
         print(speed.table(results))
+    elif args.what == "dask":
+        from . import dask_bench
+
+        results = dask_bench.run([int(x) for x in args.sizes.split(",")], args.workers)
+        save("dask", results)
+        print(dask_bench.table(results))
     elif args.what == "index":
         from . import index_bench
 

@@ -2,6 +2,7 @@
 
     python -m benchmarks.job dedup FILE.jsonl [--jobs N]
     python -m benchmarks.job datasketch FILE.jsonl
+    python -m benchmarks.job dask FILE.jsonl [--jobs N]     (a LocalCluster of N worker processes)
 
 Prints one JSON object: wall and CPU seconds, peak RSS (this process and its
 workers), groups found.
@@ -45,11 +46,22 @@ def run_dedup(path: str, jobs: int | None) -> int:
     return len(cluster([path], jobs=jobs).groups)
 
 
+def run_dask(path: str, workers: int | None) -> tuple[int, dict]:
+    from dedup import cluster
+
+    result = cluster([path], jobs=workers, engine="dask", keep_text=False)
+    return len(result.groups), {k: round(v, 2) for k, v in result.timings.items()}
+
+
 def main() -> None:
     what, path = sys.argv[1], sys.argv[2]
     jobs = int(sys.argv[sys.argv.index("--jobs") + 1]) if "--jobs" in sys.argv else None
     wall = time.perf_counter()
-    groups = run_dedup(path, jobs) if what == "dedup" else bare_datasketch(path)
+    stages = None
+    if what == "dask":
+        groups, stages = run_dask(path, jobs)
+    else:
+        groups = run_dedup(path, jobs) if what == "dedup" else bare_datasketch(path)
     wall = time.perf_counter() - wall
     self_ = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -57,6 +69,9 @@ def main() -> None:
         "what": what, "jobs": jobs, "wall_s": round(wall, 2),
         "cpu_s": round(self_.ru_utime + self_.ru_stime + kids.ru_utime + kids.ru_stime, 2),
         "peak_rss_mib": round(max(self_.ru_maxrss, kids.ru_maxrss) / 1024, 1), "groups": groups,
+        # the Dask engine: the client process, and the largest peak of any one worker process
+        **({"client_peak_rss_mib": round(self_.ru_maxrss / 1024, 1),
+            "worker_peak_rss_mib": round(kids.ru_maxrss / 1024, 1), "stages_s": stages} if stages else {}),
     }))
 
 

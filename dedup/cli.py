@@ -15,7 +15,7 @@ import typer
 
 from .article import ReadProblem
 from .io import FieldMap, InputError, read_one
-from .pipeline import Settings
+from .pipeline import EngineError, Settings
 
 app = typer.Typer(
     help="Find duplicate and variant stories in Arabic news, show what each outlet added or dropped, "
@@ -25,6 +25,7 @@ app = typer.Typer(
 )
 
 EXIT_INPUT = 2
+EXIT_ENGINE = 5
 
 
 class ClusterFormat(str, Enum):
@@ -32,6 +33,12 @@ class ClusterFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+    parquet = "parquet"
+
+
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
 
 
 class CompareFormat(str, Enum):
@@ -101,31 +108,48 @@ def cluster(
     shingle_size: Annotated[int, typer.Option(help="Words per shingle for near-duplicate detection.")] = 5,
     num_perm: Annotated[int, typer.Option(help="MinHash permutations.")] = 128,
     seed: Annotated[int, typer.Option(help="MinHash seed (same seed, same signatures).")] = 1,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for stripping and analyzing (default: all cores); the groups do not depend on it.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for stripping and analyzing (default: all cores); with --engine dask and no --scheduler, local Dask workers. The groups do not depend on it.")] = None,
+    engine: Annotated[Engine, typer.Option(help="Where the job runs: this process (and --jobs processes), or a Dask cluster (pip install 'dedup[dask]'). Same groups.")] = Engine.local,
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address for --engine dask (default: a local cluster).", metavar="ADDRESS")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log stage timings on stderr.")] = False,
 ) -> None:
     """Group articles into near-duplicates and same-story variants.
 
     Every article appears in exactly one group; singletons are "unique".
+    Inputs: folders (walked recursively), .jsonl/.csv (optionally .gz) and .parquet files, or patterns such as 'shards/*.jsonl'.
 
     Example: dedup cluster seeds/ --explain
     """
-    from .formats import WRITERS
+    from .formats import WRITERS, write_parquet
     from .pipeline import cluster as run
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="dedup: %(message)s")
     fields = FieldMap(id_field, text_field, title_field, outlet_field, date_field)
+    if format is ClusterFormat.parquet and out is None:
+        _err("dedup: --format parquet writes a file: give it with --out FILE")
+        raise typer.Exit(EXIT_INPUT)
+    if scheduler and engine is not Engine.dask:
+        _err("dedup: --scheduler is for --engine dask")
+        raise typer.Exit(EXIT_INPUT)
     try:
         settings = Settings(shingle_size=shingle_size, num_perm=num_perm, seed=seed)
         with _Progress(True) as progress:
-            result = run([str(p) for p in paths], settings, fields, on_problem=_problem, progress=progress, jobs=jobs)
+            result = run([str(p) for p in paths], settings, fields, on_problem=_problem, progress=progress, jobs=jobs,
+                         engine=engine.value, scheduler=scheduler, keep_text=explain)
+    except EngineError as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_ENGINE)
     except (InputError, ValueError) as exc:
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_INPUT)
     if not result.articles:
         _err("dedup: no readable articles in the input")
         raise typer.Exit(EXIT_INPUT)
-    _write(WRITERS[format.value](result, explain), out)
+    if format is ClusterFormat.parquet:
+        write_parquet(result, out)
+        _err(f"dedup: wrote {out}")
+    else:
+        _write(WRITERS[format.value](result, explain), out)
     if result.problems:
         _err(f"dedup: {len(result.problems)} document(s) could not be read (listed above)")
 

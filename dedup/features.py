@@ -7,7 +7,7 @@ signatures and both TF-IDF matrices are built from that one pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,8 +75,14 @@ class Corpus:
         self.seed = seed
         self.min_sentence_words = min_sentence_words
 
-    def fit(self, progress: Callable[[int], None] | None = None, analyses: list[Analysis] | None = None) -> Corpus:
-        """Compute the features; ``analyses`` already made (by :mod:`dedup.parallel`) are used as they are."""
+    def fit(self, progress: Callable[[int], None] | None = None, analyses: list[Analysis] | None = None,
+            vectorizer: TermVectors | None = None) -> Corpus:
+        """Compute the features.
+
+        ``analyses`` already made (by :mod:`dedup.parallel` or a Dask worker) are used
+        as they are; a ``vectorizer`` already fitted (on the whole corpus, when this
+        is one partition of it) is used instead of fitting one here.
+        """
         if analyses is None:
             vocab = Vocabulary()
             analyses = []
@@ -91,11 +97,41 @@ class Corpus:
         # IDF over sentences, not documents: stable on a handful of articles as
         # on a whole archive, so one set of thresholds serves both.
         self.offsets_ = np.cumsum([0] + [len(an.units) for an in self.analyses_])
-        self.vectorizer_ = TermVectors()
-        self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.fit_transform(units, self.offsets_)
+        self.vectorizer_ = vectorizer if vectorizer is not None else TermVectors().fit(units)
+        self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.transform(units, self.offsets_)
         for an in self.analyses_:
             an.units = []  # vectorized: the term ids are no longer needed
         return self
+
+    def take(self, indices: Sequence[int]) -> Corpus:
+        """The features of ``indices`` only, as a corpus of its own (without the vectorizer)."""
+        idx = np.asarray(indices, dtype=np.int64)
+        out = Corpus([self.articles[i] for i in idx], self.shingle_size, self.num_perm, self.seed,
+                     self.min_sentence_words)
+        out.analyses_ = [self.analyses_[i] for i in idx]
+        out.shingles_ = [self.shingles_[i] for i in idx]
+        out.signatures_ = self.signatures_[idx]
+        out.doc_vectors_ = self.doc_vectors_[idx]
+        rows = [np.arange(self.offsets_[i], self.offsets_[i + 1]) for i in idx]
+        out.sentence_vectors_ = self.sentence_vectors_[np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)]
+        out.offsets_ = np.cumsum([0] + [len(r) for r in rows])
+        out.vectorizer_ = None
+        return out
+
+    @staticmethod
+    def concat(parts: Sequence[Corpus]) -> Corpus:
+        """One corpus made of ``parts`` in order (rows keep their values)."""
+        first = parts[0]
+        out = Corpus([a for p in parts for a in p.articles], first.shingle_size, first.num_perm, first.seed,
+                     first.min_sentence_words)
+        out.analyses_ = [an for p in parts for an in p.analyses_]
+        out.shingles_ = [s for p in parts for s in p.shingles_]
+        out.signatures_ = np.concatenate([p.signatures_ for p in parts])
+        out.doc_vectors_ = sparse.vstack([p.doc_vectors_ for p in parts], format="csr")
+        out.sentence_vectors_ = sparse.vstack([p.sentence_vectors_ for p in parts], format="csr")
+        out.offsets_ = np.cumsum([0] + [n for p in parts for n in np.diff(p.offsets_).tolist()])
+        out.vectorizer_ = None
+        return out
 
     def sentence_rows(self, i: int) -> sparse.csr_matrix:
         return self.sentence_vectors_[self.offsets_[i] : self.offsets_[i + 1]]

@@ -72,13 +72,25 @@ def to_json(result: ClusterResult, explain: bool = False) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
+def rows(result: ClusterResult) -> list[dict]:
+    """One row per article: its group number, the group's relation, id, metadata, duplicate_of."""
+    return [{"group": n, "relation": g.relation, **_member(result, g, m)}
+            for n, g in enumerate(result.groups, 1) for m in g.members]
+
+
 def to_jsonl(result: ClusterResult, explain: bool = False) -> str:
-    lines = []
-    for n, g in enumerate(result.groups, 1):
-        for m in g.members:
-            row = {"group": n, "relation": g.relation, **_member(result, g, m)}
-            lines.append(json.dumps(row, ensure_ascii=False))
+    lines = [json.dumps(row, ensure_ascii=False) for row in rows(result)]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+PARQUET_COLUMNS = ["group", "relation", "id", "outlet", "title", "published", "duplicate_of"]
+
+
+def write_parquet(result: ClusterResult, path) -> None:
+    """The JSON Lines rows as a Parquet file (columns :data:`PARQUET_COLUMNS`; absent values null)."""
+    from .parquet import write_rows
+
+    write_rows(rows(result), path, PARQUET_COLUMNS)
 
 
 def to_csv(result: ClusterResult, explain: bool = False) -> str:

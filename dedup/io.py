@@ -1,4 +1,4 @@
-"""Reading articles: folders of text/HTML files, JSON Lines and CSV files.
+"""Reading articles: folders of text/HTML files, JSON Lines, CSV and Parquet files.
 
 The only module that reads input files. Every document that cannot be read
 becomes a :class:`~dedup.article.ReadProblem` handed to the caller's
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import glob
 import gzip
 import io
 import json
@@ -22,7 +23,7 @@ from .article import Article, ReadProblem
 
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-RECORD_SUFFIXES = {".jsonl", ".ndjson", ".csv", ".jsonl.gz", ".ndjson.gz", ".csv.gz"}
+RECORD_SUFFIXES = {".jsonl", ".ndjson", ".csv", ".jsonl.gz", ".ndjson.gz", ".csv.gz", ".parquet"}
 
 ProblemHandler = Callable[[ReadProblem], None]
 
@@ -232,6 +233,17 @@ def _read_csv(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandle
                 on_problem(ReadProblem(where, str(exc)))
 
 
+def _read_parquet(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
+    from .parquet import read_records
+
+    for row, record in enumerate(read_records(path), 1):
+        where = f"{name}:{row}"
+        try:
+            yield _record_article(record, fields, where, where)
+        except ValueError as exc:
+            on_problem(ReadProblem(where, str(exc)))
+
+
 def _files_under(folder: Path) -> Iterator[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -248,12 +260,57 @@ def read_path(path: Path, ident: str, fields: FieldMap, on_problem: ProblemHandl
             yield from _read_jsonl(path, ident, fields, on_problem)
         elif suffix in {".csv", ".csv.gz"}:
             yield from _read_csv(path, ident, fields, on_problem)
+        elif suffix == ".parquet":
+            yield from _read_parquet(path, ident, fields, on_problem)
         elif suffix in TEXT_SUFFIXES | HTML_SUFFIXES or suffix == "":
             yield _read_file(path, ident)
         else:
-            on_problem(ReadProblem(ident, f"unsupported file type {suffix!r} (expected .txt, .md, .html, .jsonl or .csv)"))
+            on_problem(ReadProblem(ident, f"unsupported file type {suffix!r} (expected .txt, .md, .html, .jsonl, .csv or .parquet)"))
     except (OSError, ValueError, EOFError, gzip.BadGzipFile) as exc:
         on_problem(ReadProblem(ident, str(exc) if isinstance(exc, ValueError) else f"cannot read: {exc}"))
+
+
+def sources(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str]]:
+    """Every file under ``paths`` with its document id, in reading order.
+
+    Folders are walked recursively in sorted order and their files get ids
+    relative to the folder; a file given directly keeps the path as given; a
+    pattern (``shards/*.jsonl``) that is not itself a path is expanded, sorted.
+
+    Raises
+    ------
+    InputError
+        When a path does not exist (or a pattern matches nothing).
+    """
+    for raw in paths:
+        root = Path(raw)
+        if not root.exists() and any(ch in str(raw) for ch in "*?["):
+            matches = sorted(glob.glob(str(raw), recursive=True))
+            if not matches:
+                raise InputError(f"{raw}: no file matches this pattern")
+            yield from sources(matches)
+            continue
+        if not root.exists():
+            raise InputError(f"{raw}: no such file or folder")
+        if root.is_dir():
+            yield from ((p, p.relative_to(root).as_posix()) for p in _files_under(root))
+        else:
+            yield root, str(raw)
+
+
+class UniqueIds:
+    """Makes ids unique in reading order: an id met again becomes ``id#2``, ``id#3``… (reported)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def assign(self, article: Article, on_problem: ProblemHandler, where: str = "") -> None:
+        count = self.seen.get(article.id, 0) + 1
+        self.seen[article.id] = count
+        if count > 1:
+            new_id = f"{article.id}#{count}"
+            on_problem(ReadProblem(article.path or where, f"id {article.id!r} seen before; renamed {new_id!r}"))
+            article.id = new_id
 
 
 def read(
@@ -261,11 +318,9 @@ def read(
     fields: FieldMap = FieldMap(),
     on_problem: ProblemHandler | None = None,
 ) -> Iterator[Article]:
-    """All articles under ``paths`` (folders are walked recursively, in sorted order).
+    """All articles under ``paths`` (see :func:`sources` for the order and the ids).
 
-    A folder's documents get ids relative to that folder; a file given directly
-    keeps the path as given. Ids met twice are made unique with ``#2``, ``#3``…
-    and reported.
+    Ids met twice are made unique with ``#2``, ``#3``… and reported.
 
     Raises
     ------
@@ -274,21 +329,11 @@ def read(
     """
     problems: list[ReadProblem] = []
     handler = on_problem or problems.append
-    seen: dict[str, int] = {}
-    for raw in paths:
-        root = Path(raw)
-        if not root.exists():
-            raise InputError(f"{raw}: no such file or folder")
-        files = ((p, p.relative_to(root).as_posix()) for p in _files_under(root)) if root.is_dir() else [(root, str(raw))]
-        for path, ident in files:
-            for article in read_path(path, ident, fields, handler):
-                count = seen.get(article.id, 0) + 1
-                seen[article.id] = count
-                if count > 1:
-                    new_id = f"{article.id}#{count}"
-                    handler(ReadProblem(article.path or ident, f"id {article.id!r} seen before; renamed {new_id!r}"))
-                    article.id = new_id
-                yield article
+    ids = UniqueIds()
+    for path, ident in sources(paths):
+        for article in read_path(path, ident, fields, handler):
+            ids.assign(article, handler, ident)
+            yield article
 
 
 def read_one(path: str | os.PathLike) -> Article:

@@ -17,9 +17,13 @@ from .group import Group, group
 from .io import FieldMap, read
 from .features import Corpus
 from .parallel import MIN_PARALLEL, default_jobs, strip_and_analyze
-from .verify import Thresholds, Verdict, Verifier
+from .verify import Thresholds, Verdict, Verifier, one_blas_thread
 
 log = logging.getLogger("dedup")
+
+
+class EngineError(RuntimeError):
+    """The engine asked for cannot run: Dask not installed, or its scheduler unreachable."""
 
 
 @dataclass(frozen=True)
@@ -114,10 +118,10 @@ def cluster_articles(
             corpus.fit(tick("sign"))
     with _timer(timings, "candidates"):
         near, same_story, pairs = find_candidates(corpus, settings)
-    with _timer(timings, "verify"):
+    with _timer(timings, "verify"), one_blas_thread():
         verifier = Verifier(corpus, settings.thresholds)
         verdicts = verifier.verify_many(pairs)
-    with _timer(timings, "group"):
+    with _timer(timings, "group"), one_blas_thread():
         groups = group(n, verdicts, lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
     log.info("candidates: %d near-duplicate, %d same-story", len(near), len(same_story))
     return ClusterResult(articles, groups, list(problems or []), verdicts, timings)
@@ -130,14 +134,29 @@ def cluster(
     on_problem: Callable[[ReadProblem], None] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int | None = None,
+    engine: str = "local",
+    scheduler=None,
+    keep_text: bool = True,
 ) -> ClusterResult:
-    """Group the articles under ``paths`` (folders, JSON Lines or CSV files).
+    """Group the articles under ``paths`` (folders, JSON Lines, CSV or Parquet files, patterns).
+
+    ``engine="dask"`` runs the job on a Dask cluster: the one at ``scheduler``
+    (an address such as ``tcp://10.0.0.5:8786``, or a ``distributed.Client``), or
+    a local cluster of ``jobs`` worker processes. The groups are the same. With
+    ``keep_text=False`` the Dask engine returns the text of grouped articles only.
 
     >>> result = cluster("seeds/")                      # doctest: +SKIP
     >>> [[result.articles[m].id for m in g.members] for g in result.groups]  # doctest: +SKIP
     """
     if isinstance(paths, str):
         paths = [paths]
+    if engine == "dask":
+        from .dask_engine import cluster_dask
+
+        return cluster_dask(list(paths), settings, fields, on_problem, progress, scheduler=scheduler, workers=jobs,
+                            keep_text=keep_text)
+    if engine != "local":
+        raise ValueError(f"engine must be 'local' or 'dask', got {engine!r}")
     problems: list[ReadProblem] = []
 
     def report(p: ReadProblem) -> None:

@@ -53,6 +53,26 @@ def _features(units: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(rows), np.concatenate(keys)
 
 
+def document_frequencies(units: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted feature keys and, for each, the number of units containing it."""
+    rows, keys = _features(units)
+    if len(keys) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    uniq, cols = np.unique(keys, return_inverse=True)
+    counts = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols.ravel())),
+                               shape=(len(units), len(uniq)))
+    counts.sum_duplicates()
+    return uniq, np.bincount(counts.indices, minlength=len(uniq)).astype(np.int64)
+
+
+def merge_frequencies(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sum ``(keys, df)`` pairs counted on separate partitions."""
+    keys = np.concatenate([k for k, _ in parts]) if parts else np.empty(0, dtype=np.int64)
+    df = np.concatenate([d for _, d in parts]) if parts else np.empty(0, dtype=np.int64)
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    return uniq, np.bincount(inverse.ravel(), weights=df, minlength=len(uniq)).astype(np.int64)
+
+
 class TermVectors:
     """TF-IDF of units of term ids; :meth:`fit_transform` learns the feature columns and IDF from units (sentences)."""
 
@@ -63,22 +83,37 @@ class TermVectors:
         norms[norms == 0] = 1
         return sparse.diags(1 / norms).dot(m).tocsr().astype(np.float32)
 
-    def fit_transform(self, units: Sequence[np.ndarray], offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-        """Fit on ``units`` (sentences); return their vectors and those of the documents
-        made of ``units[offsets[d]:offsets[d + 1]]``, in one pass over the terms."""
-        rows, keys = _features(units)
-        self.keys_, cols = np.unique(keys, return_inverse=True)
-        counts = sparse.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols.ravel())), shape=(len(units), len(self.keys_)))
-        counts.sum_duplicates()
-        df = np.bincount(counts.indices, minlength=len(self.keys_))
-        self.idf_ = (np.log((1 + len(units)) / (1 + df)) + 1).astype(np.float32)
+    def fit(self, units: Sequence[np.ndarray]) -> TermVectors:
+        """Learn the feature columns and IDF from ``units`` (sentences)."""
+        keys, df = document_frequencies(units)
+        return self.from_frequencies(keys, df, len(units))
+
+    def from_frequencies(self, keys: np.ndarray, df: np.ndarray, n_units: int) -> TermVectors:
+        """Set the columns and IDF from frequencies counted elsewhere (summed over partitions)."""
+        self.keys_ = keys
+        self.idf_ = (np.log((1 + n_units) / (1 + df)) + 1).astype(np.float32)
         self.unigram_ = self.keys_ >= 0
+        return self
+
+    def transform(self, units: Sequence[np.ndarray], offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """Vectors of ``units`` and of the documents made of ``units[offsets[d]:offsets[d + 1]]``.
+
+        Each row depends on its own terms only, so a partition of a corpus gets the
+        rows the whole corpus would (the Dask engine relies on this)."""
+        rows, keys = _features(units)
+        cols = np.searchsorted(self.keys_, keys)
+        counts = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(units), len(self.keys_)))
+        counts.sum_duplicates()
         n_docs = len(offsets) - 1
         owner = np.repeat(np.arange(n_docs), np.diff(offsets))
         membership = sparse.csr_matrix((np.ones(len(units), dtype=np.float32), (owner, np.arange(len(units)))),
                                        shape=(n_docs, len(units)))
         return self._weigh(counts), self._weigh((membership @ counts).tocsr())
+
+    def fit_transform(self, units: Sequence[np.ndarray], offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """:meth:`fit` then :meth:`transform`."""
+        return self.fit(units).transform(units, offsets)
 
     @property
     def size(self) -> int:

@@ -12,10 +12,12 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from .shingle import overlap
 from .tfidf import cosine_rows
 from .vectors import small_dot
@@ -84,6 +86,16 @@ def _days_apart(a: str, b: str) -> float | None:
     except ValueError:
         return None
     return abs((da - db).days)
+
+
+@contextmanager
+def one_blas_thread():
+    """Sentence products on one BLAS thread: a multi-threaded BLAS may sum a product's terms in
+    another order, and the last bits of a similarity must not depend on the machine's
+    threads (the local and the Dask engine, whose workers run BLAS on one thread,
+    must agree to the bit). The products are small; the threads gained little."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def fact_alignment(sim: np.ndarray, min_sim: float) -> tuple[float, list[tuple[int, int, float]]]:

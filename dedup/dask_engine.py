@@ -1,0 +1,532 @@
+"""The grouping job on a Dask cluster (dask.distributed): the local engine's groups, on many machines.
+
+The one module that imports Dask. Every stage is a set of tasks submitted as
+futures; nothing is scattered, so the results a killed worker held are
+recomputed by the scheduler from their lineage, and the run still ends exact.
+
+1. **read**: a task per chunk of input files (each JSONL/CSV/Parquet file is a
+   chunk of its own). The client gathers ids and problems only, makes ids
+   unique exactly as the local reader does, and cuts the corpus into work
+   partitions of about ``partition_size`` articles.
+2. **boilerplate**: repeated-line counts per partition, summed in a tree; the
+   fitted cleaner is itself a task's result.
+3. **analyze**: strip and analyze per partition; sentence-term document
+   frequencies per partition, summed in a tree, give the corpus IDF.
+4. **features**: signatures, TF-IDF rows and keywords per partition. A row
+   depends only on its own terms and the corpus IDF, so it is the row the local
+   engine computes.
+5. **candidates**: band keys and keyword postings are hashed to ``reducers``
+   shuffle tasks (numpy arrays, task-based shuffle); their pairs are routed to
+   the partition of the pair's first article.
+6. **verify**: per partition, its pairs, with the features of the partner
+   articles extracted from the partitions that hold them; batched per first
+   article as the local engine batches them.
+7. **group**: connected components of the related pairs, partition then merge
+   (each verify task's forest, merged in a tree); components are dealt to
+   grouping tasks, each running the local engine's average-linkage grouping on
+   its components. No step sends all pairs through one worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import operator
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .article import Article, ReadProblem
+from .boilerplate import Boilerplate
+from .candidates import _bucket_pairs, band_keys, optimal_bands
+from .features import Analysis, Corpus, analyze
+from .group import Group, UnionFind, group
+from .io import FieldMap, UniqueIds, read_path, sources
+from .vectors import TermVectors, Vocabulary, document_frequencies, merge_frequencies
+from .verify import Verdict, Verifier, one_blas_thread
+
+log = logging.getLogger("dedup")
+
+#: Input files read by one task, when they are single documents (.txt, .html).
+FILES_PER_CHUNK = 2000
+_VOCAB: dict[str, Vocabulary] = {}
+
+
+# --------------------------------------------------------------------- tasks
+# Module-level functions, run on the workers. None of them mutates its inputs:
+# an input may be handed to a retried task after a worker died.
+
+
+def _read_chunk(files: list[tuple[str, str]], fields: FieldMap) -> list[tuple[str, object]]:
+    """Articles and problems of some input files, in reading order."""
+    events: list[tuple[str, object]] = []
+    for path, ident in files:
+        for article in read_path(Path(path), ident, fields, lambda p: events.append(("problem", p))):
+            events.append(("article", (article, ident)))
+    return events
+
+
+def _chunk_index(events: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """What the client needs to make ids unique: each article's id, path and source id; the problems."""
+    return [("article", (e[0].id, e[0].path, e[1])) if kind == "article" else (kind, e) for kind, e in events]
+
+
+def _slice(events: list[tuple[str, object]], lo: int, hi: int, renames: dict[int, str]) -> list[Article]:
+    articles = [e[0] for kind, e in events if kind == "article"][lo:hi]
+    return [replace(a, id=renames[k]) if k in renames else a for k, a in enumerate(articles, lo)]
+
+
+def _count_lines(articles: list[Article]) -> Counter:
+    return Boilerplate().count(a.text for a in articles)
+
+
+def _sum_counts(a: Counter, b: Counter) -> Counter:
+    total = Counter(a)
+    total.update(b)
+    return total
+
+
+def _fit_cleaner(counts: Counter) -> Boilerplate:
+    return Boilerplate().fit_counts(counts)
+
+
+@dataclass
+class _Analyzed:
+    articles: list[Article]
+    analyses: list[Analysis]
+
+
+def _analyze(articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int) -> _Analyzed:
+    vocab = _VOCAB.setdefault("vocab", Vocabulary())
+    stripped = [cleaner.strip(replace(a, removed=[], kept=[])) for a in articles]
+    return _Analyzed(stripped, [analyze(a, vocab, shingle_size, min_words) for a in stripped])
+
+
+def _frequencies(part: _Analyzed) -> tuple[np.ndarray, np.ndarray, int]:
+    units = [u for an in part.analyses for u in an.units]
+    keys, df = document_frequencies(units)
+    return keys, df, len(units)
+
+
+def _merge_frequencies(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray, int]:
+    keys, df = merge_frequencies([(a[0], a[1]), (b[0], b[1])])
+    return keys, df, a[2] + b[2]
+
+
+def _vectorizer(total: tuple) -> TermVectors:
+    return TermVectors().from_frequencies(*total)
+
+
+@dataclass
+class _Features:
+    """A work partition's features: the corpus rows, keywords and days of its articles."""
+
+    start: int
+    corpus: Corpus
+    keywords: list[np.ndarray]
+    days: np.ndarray
+
+
+def _days(published: Iterable[str]) -> np.ndarray:
+    from datetime import date
+
+    out = []
+    for p in published:
+        try:
+            out.append(float(date.fromisoformat(p[:10]).toordinal()) if len(p) >= 10 else math.nan)
+        except ValueError:
+            out.append(math.nan)
+    return np.array(out, dtype=np.float64)
+
+
+def _features(part: _Analyzed, vectorizer: TermVectors, start: int, settings) -> _Features:
+    analyses = [Analysis(an.spans, list(an.units), an.shingles) for an in part.analyses]
+    corpus = Corpus(part.articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
+    corpus.fit(analyses=analyses, vectorizer=vectorizer)
+    keywords = corpus.keywords(settings.keywords)
+    corpus.vectorizer_ = None  # the corpus vocabulary stays with its own task
+    return _Features(start, corpus, keywords, _days(a.published for a in part.articles))
+
+
+def _route(pairs: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
+    """Split ``pairs`` by the work partition of their first article."""
+    owner = np.searchsorted(bounds, pairs[:, 0], side="right") - 1
+    return [pairs[owner == p] for p in range(len(bounds) - 1)]
+
+
+def _band_postings(f: _Features, settings, reducers: int) -> list[tuple[np.ndarray, ...]]:
+    sig = f.corpus.signatures_
+    bands, rows = optimal_bands(settings.lsh_threshold, settings.num_perm)
+    keys = band_keys(sig, bands, rows)
+    keep = ~np.all(sig == np.uint32(0xFFFFFFFF), axis=1)  # empty texts bucket with nothing
+    docs = np.repeat(np.arange(f.start, f.start + len(sig), dtype=np.int64)[keep], bands)
+    band = np.tile(np.arange(bands, dtype=np.int64), int(keep.sum()))
+    key = keys[keep].ravel()
+    to = (key % np.uint64(reducers)).astype(np.int64)
+    return [(band[to == r], key[to == r], docs[to == r]) for r in range(reducers)]
+
+
+def _near_pairs(bounds: np.ndarray, *parts: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+    """Pairs sharing a band bucket (the local engine's :func:`~dedup.candidates.candidate_pairs`)."""
+    band = np.concatenate([p[0] for p in parts])
+    key = np.concatenate([p[1] for p in parts])
+    docs = np.concatenate([p[2] for p in parts])
+    order = np.lexsort((docs, key, band))
+    band, key, docs = band[order], key[order], docs[order]
+    change = np.flatnonzero((np.diff(band) != 0) | (np.diff(key) != 0)) + 1
+    starts, ends = np.r_[0, change], np.r_[change, len(docs)]
+    pairs: set[tuple[int, int]] = set()
+    for run in np.flatnonzero(ends - starts > 1):
+        pairs.update(_bucket_pairs(docs[starts[run] : ends[run]].tolist()))
+    arr = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+    return _route(arr, bounds)
+
+
+def _keyword_postings(f: _Features, reducers: int) -> list[tuple[np.ndarray, ...]]:
+    sizes = [len(k) for k in f.keywords]
+    docs = np.repeat(np.arange(f.start, f.start + len(sizes), dtype=np.int64), sizes)
+    terms = np.concatenate(f.keywords).astype(np.int64) if docs.size else np.empty(0, dtype=np.int64)
+    days = np.repeat(f.days, sizes)
+    to = terms % reducers
+    return [(terms[to == r], docs[to == r], days[to == r]) for r in range(reducers)]
+
+
+def _keyword_codes(n: int, max_postings: int, max_days: float, reducers: int,
+                   *parts: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+    """One code ``i * n + j`` per keyword two articles share (close enough in time), split for counting."""
+    terms = np.concatenate([p[0] for p in parts])
+    docs = np.concatenate([p[1] for p in parts])
+    days = np.concatenate([p[2] for p in parts])
+    order = np.lexsort((docs, terms))
+    terms, docs, days = terms[order], docs[order], days[order]
+    bounds = np.flatnonzero(np.diff(terms)) + 1
+    codes = []
+    for s, e in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(terms)].tolist()):
+        size = e - s
+        if size < 2 or size > max_postings:
+            continue
+        iu, ju = np.triu_indices(size, k=1)
+        gap = np.abs(days[s:e][iu] - days[s:e][ju])
+        keep = ~(gap > max_days)  # NaN (a date unknown) keeps the pair
+        codes.append(docs[s:e][iu[keep]] * n + docs[s:e][ju[keep]])
+    all_codes = np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
+    to = all_codes % reducers
+    return [all_codes[to == r] for r in range(reducers)]
+
+
+def _same_story_pairs(n: int, min_shared: int, bounds: np.ndarray, *parts: np.ndarray) -> list[np.ndarray]:
+    codes = np.sort(np.concatenate(parts))
+    run_starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1] if len(codes) else np.empty(0, dtype=np.int64)
+    counts = np.diff(np.r_[run_starts, len(codes)])
+    kept = codes[run_starts[counts >= min_shared]]
+    return _route(np.stack([kept // n, kept % n], axis=1).reshape(-1, 2), bounds)
+
+
+def _join_pairs(*parts: np.ndarray) -> np.ndarray:
+    pairs = np.concatenate([p.reshape(-1, 2) for p in parts]) if parts else np.empty((0, 2), dtype=np.int64)
+    return np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
+
+
+def _take(f: _Features, wanted: np.ndarray) -> tuple[np.ndarray, Corpus | None]:
+    """The features of global articles ``wanted`` that partition ``f`` holds."""
+    n = len(f.corpus.articles)
+    wanted = np.unique(wanted)
+    mine = wanted[(wanted >= f.start) & (wanted < f.start + n)]
+    return mine, (f.corpus.take(mine - f.start) if len(mine) else None)
+
+
+def _partners(f: _Features, pairs: np.ndarray) -> tuple[np.ndarray, Corpus | None]:
+    return _take(f, pairs[:, 1])
+
+
+def _local(parts: list[tuple[np.ndarray, Corpus | None]]) -> tuple[np.ndarray, Corpus]:
+    """Several global-id feature sets as one corpus; ids ascending, so local order is global order."""
+    parts = [(ids, c) for ids, c in parts if c is not None and len(ids)]
+    order = np.argsort([int(ids[0]) for ids, _ in parts], kind="stable")
+    parts = [parts[k] for k in order]
+    return np.concatenate([ids for ids, _ in parts]), Corpus.concat([c for _, c in parts])
+
+
+def _verify(f: _Features, pairs: np.ndarray, thresholds, *partners: tuple) -> dict[tuple[int, int], Verdict]:
+    if len(pairs) == 0:
+        return {}
+    own = np.arange(f.start, f.start + len(f.corpus.articles), dtype=np.int64)
+    gids, corpus = _local([(own, f.corpus), *partners])
+    local = np.searchsorted(gids, pairs)
+    with one_blas_thread():
+        verdicts = Verifier(corpus, thresholds).verify_many(local)
+    return {(int(gids[i]), int(gids[j])): v for (i, j), v in verdicts.items()}
+
+
+def _forest(verdicts: dict[tuple[int, int], Verdict]) -> dict[int, int]:
+    """Each article touched by a related pair → the smallest article of its component (within these pairs)."""
+    return _components([(i, j) for (i, j), v in verdicts.items() if v.relation != "distinct"])
+
+
+def _components(edges: Iterable[tuple[int, int]]) -> dict[int, int]:
+    nodes = sorted({x for e in edges for x in e})
+    index = {x: k for k, x in enumerate(nodes)}
+    uf = UnionFind(len(nodes))
+    for i, j in edges:
+        uf.union(index[i], index[j])
+    first: dict[int, int] = {}
+    for x in nodes:  # ascending: the first member seen of each set is its smallest
+        first.setdefault(uf.find(index[x]), x)
+    return {x: first[uf.find(index[x])] for x in nodes}
+
+
+def _merge_forests(a: dict[int, int], b: dict[int, int]) -> dict[int, int]:
+    return _components([*a.items(), *b.items()])
+
+
+def _deal(component: int, tasks: int) -> int:
+    return (component * 0x9E3779B1) % (1 << 32) % tasks
+
+
+def _route_verdicts(verdicts: dict, labels: dict[int, int], tasks: int) -> list[dict]:
+    """The verdicts inside each component (related or not), dealt to the grouping tasks."""
+    out: list[dict] = [{} for _ in range(tasks)]
+    for (i, j), v in verdicts.items():
+        ci, cj = labels.get(i), labels.get(j)
+        if ci is not None and ci == cj:
+            out[_deal(ci, tasks)][(i, j)] = v
+    return out
+
+
+def _route_members(f: _Features, labels: dict[int, int], tasks: int) -> list[tuple[np.ndarray, Corpus | None]]:
+    n = len(f.corpus.articles)
+    dealt: list[list[int]] = [[] for _ in range(tasks)]
+    for g in range(f.start, f.start + n):
+        c = labels.get(g)
+        if c is not None:
+            dealt[_deal(c, tasks)].append(g)
+    return [_take(f, np.array(ids, dtype=np.int64)) for ids in dealt]
+
+
+def _group(thresholds, verdict_parts: list[dict], member_parts: list[tuple]) -> list[Group]:
+    """The local engine's grouping, on the components dealt to this task."""
+    if not any(len(ids) for ids, _ in member_parts):
+        return []
+    gids, corpus = _local(member_parts)
+    local = {}
+    for part in verdict_parts:
+        for (i, j), v in part.items():
+            local[(int(np.searchsorted(gids, i)), int(np.searchsorted(gids, j)))] = v
+    verifier = Verifier(corpus, thresholds)
+    with one_blas_thread():
+        groups = group(len(gids), local, lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
+    g = gids.tolist()
+    return [Group([g[m] for m in x.members], x.relation, [(g[i], g[j], v) for i, j, v in x.edges],
+                  {g[k]: g[v] for k, v in x.duplicate_of.items()}) for x in groups]
+
+
+def _light(f: _Features) -> list[Article]:
+    """Articles without their text (ids, metadata, first line of the body), for the output of singletons."""
+    out = []
+    for a in f.corpus.articles:
+        line = a.body.strip().split("\n", 1)[0][:200]
+        out.append(Article(a.id, "", a.title, a.outlet, a.published, a.path, a.meta, clean=line))
+    return out
+
+
+def _articles(f: _Features, positions: list[int]) -> list[Article]:
+    return [f.corpus.articles[p] for p in positions]
+
+
+# -------------------------------------------------------------------- client
+
+
+@contextmanager
+def connect(scheduler=None, workers: int | None = None):
+    """A Dask client: to ``scheduler`` (an address or a ``Client``), else to a new local cluster."""
+    from .pipeline import EngineError
+
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise EngineError("the Dask engine needs Dask: pip install 'dedup[dask]'") from exc
+    if scheduler is not None and not isinstance(scheduler, str):
+        yield scheduler
+        return
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+        with client:
+            yield client
+        return
+    from .parallel import default_jobs
+
+    with LocalCluster(n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as local, Client(local) as client:
+        yield client
+
+
+def _tree(client, func, futures: list):
+    """Reduce ``futures`` pairwise with ``func`` (a tree: no task receives them all)."""
+    while len(futures) > 1:
+        nxt = [client.submit(func, futures[k], futures[k + 1]) for k in range(0, len(futures) - 1, 2)]
+        if len(futures) % 2:
+            nxt.append(futures[-1])
+        futures = nxt
+    return futures[0]
+
+
+def _chunks(paths: Iterable[str]) -> list[list[tuple[str, str]]]:
+    chunks: list[list[tuple[str, str]]] = []
+    single: list[tuple[str, str]] = []
+    for path, ident in sources(paths):
+        if path.name.lower().endswith((".jsonl", ".ndjson", ".csv", ".gz", ".parquet")):
+            if single:
+                chunks.append(single)
+                single = []
+            chunks.append([(str(path), ident)])
+        else:
+            single.append((str(path), ident))
+            if len(single) >= FILES_PER_CHUNK:
+                chunks.append(single)
+                single = []
+    if single:
+        chunks.append(single)
+    return chunks
+
+
+def cluster_dask(
+    paths: Iterable[str],
+    settings,
+    fields: FieldMap = FieldMap(),
+    on_problem: Callable[[ReadProblem], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    scheduler=None,
+    workers: int | None = None,
+    partition_size: int | None = None,
+    reducers: int | None = None,
+    keep_text: bool = False,
+):
+    """Group the articles under ``paths`` on Dask; the same groups as :func:`dedup.pipeline.cluster`.
+
+    The articles of groups of two or more come back whole; the others without
+    their text (ids, metadata, first line), unless ``keep_text`` (what
+    ``--explain`` needs), so the client never holds the corpus.
+    """
+    from distributed import wait
+
+    from .pipeline import ClusterResult
+
+    timings: dict[str, float] = {}
+    mark = [time.perf_counter()]
+
+    def stage(name: str, futures: list, total: int) -> None:
+        wait(futures)
+        now = time.perf_counter()
+        timings[name] = now - mark[0]
+        mark[0] = now
+        log.debug("%s: %.2fs", name, timings[name])
+        if progress:
+            progress(name, total, total)
+
+    chunks = _chunks(paths)
+    with connect(scheduler, workers) as client:
+        # 1. read; ids made unique on the client, in reading order
+        read = [client.submit(_read_chunk, c, fields) for c in chunks]
+        index = client.gather([client.submit(_chunk_index, r) for r in read])
+        problems: list[ReadProblem] = []
+
+        def report(p: ReadProblem) -> None:
+            problems.append(p)
+            if on_problem:
+                on_problem(p)
+
+        ids, renames, sizes = UniqueIds(), [], []
+        for events in index:
+            names: dict[int, str] = {}
+            k = 0
+            for kind, e in events:
+                if kind == "problem":
+                    report(e)
+                    continue
+                a = Article(e[0], "", path=e[1])
+                ids.assign(a, report, e[2])
+                if a.id != e[0]:
+                    names[k] = a.id
+                k += 1
+            renames.append(names)
+            sizes.append(k)
+        n = sum(sizes)
+        stage("read", read, n)
+        if n == 0:
+            return ClusterResult([], [], problems, {}, timings)
+        nworkers = max(1, len(client.scheduler_info()["workers"]))
+        size = partition_size or min(20000, max(1000, math.ceil(n / (4 * nworkers))))
+        parts, starts = [], []
+        for r, (fut, count, names) in enumerate(zip(read, sizes, renames)):
+            for lo in range(0, count, size):
+                hi = min(count, lo + size)
+                starts.append(sum(sizes[:r]) + lo)
+                parts.append(client.submit(_slice, fut, lo, hi, {k: v for k, v in names.items() if lo <= k < hi}))
+        bounds = np.array(starts + [n], dtype=np.int64)
+        P = len(parts)
+        R = reducers or max(1, min(P, 2 * nworkers))
+
+        # 2. boilerplate: a distributed count of repeated lines
+        cleaner = client.submit(_fit_cleaner, _tree(client, _sum_counts, [client.submit(_count_lines, p) for p in parts]))
+        # 3. analyze, and the corpus IDF from summed frequencies
+        analyzed = [client.submit(_analyze, p, cleaner, settings.shingle_size, settings.min_sentence_words) for p in parts]
+        vectorizer = client.submit(_vectorizer, _tree(client, _merge_frequencies,
+                                                      [client.submit(_frequencies, a) for a in analyzed]))
+        # 4. features
+        feats = [client.submit(_features, a, vectorizer, int(s), settings) for a, s in zip(analyzed, starts)]
+        stage("features", feats, n)
+        del parts, analyzed, read
+
+        # 5. candidates: shuffle band keys and keyword postings to the reducers
+        def shuffle(outputs: list, width: int) -> list[list]:
+            return [[client.submit(operator.getitem, o, r) for o in outputs] for r in range(width)]
+
+        bands = shuffle([client.submit(_band_postings, f, settings, R) for f in feats], R)
+        near = [client.submit(_near_pairs, bounds, *b) for b in bands]
+        words = shuffle([client.submit(_keyword_postings, f, R) for f in feats], R)
+        codes = shuffle([client.submit(_keyword_codes, n, 200, settings.thresholds.max_days, R, *w) for w in words], R)
+        story = [client.submit(_same_story_pairs, n, settings.min_shared_keywords, bounds, *c) for c in codes]
+        routed = shuffle(near + story, P)
+        pairs = [client.submit(_join_pairs, *routed[p]) for p in range(P)]
+        stage("candidates", pairs, n)
+
+        # 6. verify, each partition with its partners' features
+        verdicts = []
+        for p in range(P):
+            partners = [client.submit(_partners, feats[q], pairs[p]) for q in range(p + 1, P)]
+            verdicts.append(client.submit(_verify, feats[p], pairs[p], settings.thresholds, *partners))
+        stage("verify", verdicts, n)
+
+        # 7. components (partition, then merge), then grouping per component
+        labels = _tree(client, _merge_forests, [client.submit(_forest, v) for v in verdicts])
+        G = P
+        vparts = shuffle([client.submit(_route_verdicts, v, labels, G) for v in verdicts], G)
+        mparts = shuffle([client.submit(_route_members, f, labels, G) for f in feats], G)
+        grouped = [client.submit(_group, settings.thresholds, vparts[g], mparts[g]) for g in range(G)]
+        stage("group", grouped, n)
+
+        groups = [x for part in client.gather(grouped) for x in part]
+        placed = {m for g in groups for m in g.members}
+        groups += [Group([i], "unique") for i in range(n) if i not in placed]
+        groups.sort(key=lambda g: (len(g.members) == 1, -len(g.members), g.members[0]))
+        articles = [a for part in client.gather([client.submit(_light, f) for f in feats]) for a in part]
+        wanted: dict[int, list[int]] = {}
+        for g in groups:
+            if len(g.members) > 1 or keep_text:
+                for m in g.members:
+                    wanted.setdefault(int(np.searchsorted(bounds, m, side="right") - 1), []).append(m)
+        full = {p: client.submit(_articles, feats[p], [m - starts[p] for m in ms]) for p, ms in wanted.items()}
+        for p, got in zip(full, client.gather(list(full.values()))):
+            for m, a in zip(wanted[p], got):
+                articles[m] = a
+        stage("output", [], n)
+    found = {(i, j): v for g in groups for i, j, v in g.edges}
+    return ClusterResult(articles, groups, problems, found, timings)
