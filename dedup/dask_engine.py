@@ -364,7 +364,7 @@ def connect(scheduler=None, workers: int | None = None):
     from .parallel import default_jobs
 
     with LocalCluster(n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as local, Client(local) as client:
+                      dashboard_address=None, silence_logs=logging.CRITICAL) as local, Client(local) as client:
         yield client
 
 

@@ -81,7 +81,9 @@ class TermVectors:
         m.data = (1 + np.log(m.data)) * self.idf_[m.indices]
         norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
         norms[norms == 0] = 1
-        return sparse.diags(1 / norms).dot(m).tocsr().astype(np.float32)
+        out = sparse.diags(1 / norms).dot(m).tocsr().astype(np.float32)
+        out.sort_indices()  # rows in column order: cosine_rows then matches entries without sorting
+        return out
 
     def fit(self, units: Sequence[np.ndarray]) -> TermVectors:
         """Learn the feature columns and IDF from ``units`` (sentences)."""
