@@ -234,3 +234,14 @@ def test_cli_index_roundtrip_and_filter(tmp_path, seeds_dir, monkeypatch):
     assert json.loads(runner.invoke(app, ["index", "stats", path]).stdout)["documents"] == 0
     res = runner.invoke(app, ["index", "stats", "redis://127.0.0.1:1/0"])
     assert res.exit_code in (3, 4)
+
+
+def test_candidates_capped_to_those_sharing_most_buckets():
+    from dedup.index import _closest
+
+    buckets = [["a", "b", "c"], ["b", "c"], ["c"], ["d"]]
+    assert _closest(buckets, limit=2) == ["b", "c"]  # c in 3 buckets, b in 2
+    assert _closest(buckets, limit=10) == ["a", "b", "c", "d"]
+    many = [[f"id{k:04d}" for k in range(500)], ["id0499", "id0007"]]
+    top = _closest(many, limit=100)
+    assert len(top) == 100 and {"id0499", "id0007"} <= set(top)
