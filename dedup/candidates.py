@@ -7,7 +7,7 @@ The band/row split is datasketch's own optimum for a threshold (its
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import lru_cache
 
@@ -53,76 +53,100 @@ def _bucket_pairs(members: list[int]) -> Iterator[tuple[int, int]]:
             yield m, members[x + 1]
 
 
-def candidate_pairs(signatures: np.ndarray, threshold: float) -> np.ndarray:
-    """Sorted, distinct ``(i, j)`` pairs, ``i < j``, that share at least one band."""
+def band_postings(signatures: np.ndarray, threshold: float, first: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(band, key, document)`` of every band of every non-empty signature (documents numbered from ``first``)."""
     n, num_perm = signatures.shape
-    if n < 2:
-        return np.empty((0, 2), dtype=np.int64)
     bands, rows = optimal_bands(threshold, num_perm)
     keys = band_keys(signatures, bands, rows)
-    empty = np.all(signatures == np.uint32(0xFFFFFFFF), axis=1)
+    keep = ~np.all(signatures == np.uint32(0xFFFFFFFF), axis=1)  # empty texts bucket with nothing
+    docs = np.repeat(np.arange(first, first + n, dtype=np.int64)[keep], bands)
+    band = np.tile(np.arange(bands, dtype=np.int64), int(keep.sum()))
+    return band, keys[keep].ravel(), docs
+
+
+def bucket_pairs(band: np.ndarray, key: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Sorted, distinct ``(i, j)`` pairs, ``i < j``, of documents sharing a ``(band, key)`` bucket."""
+    order = np.lexsort((docs, key, band))
+    band, key, docs = band[order], key[order], docs[order]
+    change = np.flatnonzero((np.diff(band) != 0) | (np.diff(key) != 0)) + 1
+    starts, ends = np.r_[0, change], np.r_[change, len(docs)]
     pairs: set[tuple[int, int]] = set()
-    for b in range(bands):
-        column = keys[:, b]
-        order = np.argsort(column, kind="stable")
-        bounds = np.flatnonzero(np.diff(column[order])) + 1
-        starts, ends = np.r_[0, bounds], np.r_[bounds, n]
-        for run in np.flatnonzero(ends - starts > 1):
-            members = sorted(int(i) for i in order[starts[run] : ends[run]] if not empty[i])
-            pairs.update(_bucket_pairs(members))
-    if not pairs:
+    for run in np.flatnonzero(ends - starts > 1):
+        pairs.update(_bucket_pairs(docs[starts[run] : ends[run]].tolist()))
+    return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def candidate_pairs(signatures: np.ndarray, threshold: float) -> np.ndarray:
+    """Sorted, distinct ``(i, j)`` pairs, ``i < j``, that share at least one band."""
+    if len(signatures) < 2:
         return np.empty((0, 2), dtype=np.int64)
-    return np.array(sorted(pairs), dtype=np.int64)
+    return bucket_pairs(*band_postings(signatures, threshold))
 
 
-def keyword_pairs(keywords: list[np.ndarray], min_shared: int = 3, max_postings: int = 200) -> np.ndarray:
-    """Pairs of documents that share at least ``min_shared`` of their keywords.
+def day_numbers(published: Iterable[str]) -> np.ndarray:
+    """Each ISO date as a day number (NaN when unknown or unreadable)."""
+    out = []
+    for p in published:
+        day = np.nan
+        if len(p) >= 10:
+            try:
+                day = date.fromisoformat(p[:10]).toordinal()
+            except ValueError:
+                pass
+        out.append(day)
+    return np.array(out, dtype=np.float64)
+
+
+def keyword_codes(terms: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int, max_postings: int = 200,
+                  max_days: float = np.inf) -> np.ndarray:
+    """One code ``i * n + j`` (``i < j``) per keyword that documents ``i`` and ``j`` share, for
+    documents at most ``max_days`` apart (a date unknown keeps the pair). A keyword carried by more
+    than ``max_postings`` documents says little about the event and is skipped, which bounds the
+    work per keyword (no all-pairs step)."""
+    order = np.lexsort((docs, terms))
+    terms, docs, days = terms[order], docs[order], days[order]
+    bounds = np.flatnonzero(np.diff(terms)) + 1
+    codes = []
+    for s, e in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(terms)].tolist()):
+        size = e - s
+        if size < 2 or size > max_postings:
+            continue
+        iu, ju = np.triu_indices(size, k=1)
+        keep = ~(np.abs(days[s:e][iu] - days[s:e][ju]) > max_days)  # NaN keeps the pair
+        codes.append(docs[s:e][iu[keep]] * n + docs[s:e][ju[keep]])
+    return np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
+
+
+def shared_at_least(codes: np.ndarray, n: int, min_shared: int) -> np.ndarray:
+    """Pairs whose code occurs at least ``min_shared`` times, sorted."""
+    codes = np.sort(codes)
+    run_starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1] if len(codes) else np.empty(0, dtype=np.int64)
+    counts = np.diff(np.r_[run_starts, len(codes)])
+    kept = codes[run_starts[counts >= min_shared]]
+    return np.stack([kept // n, kept % n], axis=1).reshape(-1, 2)
+
+
+def keyword_postings(keywords: list[np.ndarray], days: np.ndarray, first: int = 0) -> tuple[np.ndarray, ...]:
+    """``(term, document, day)`` of every keyword of every document (numbered from ``first``)."""
+    sizes = [len(k) for k in keywords]
+    docs = np.repeat(np.arange(first, first + len(sizes), dtype=np.int64), sizes)
+    terms = np.concatenate(keywords).astype(np.int64) if docs.size else np.empty(0, dtype=np.int64)
+    return terms, docs, np.repeat(days, sizes)
+
+
+def keyword_pairs(keywords: list[np.ndarray], min_shared: int = 3, max_postings: int = 200,
+                  published: list[str] | None = None, max_days: float = np.inf) -> np.ndarray:
+    """Pairs of documents that share at least ``min_shared`` of their keywords (and, when
+    ``published`` is given, are at most ``max_days`` apart).
 
     Rewrites of one event share few word 5-grams but many of their most
     distinctive words (names, places, figures), so this second channel finds
-    the variant candidates that shingle LSH cannot. A keyword carried by more
-    than ``max_postings`` documents says little about the event and is skipped,
-    which bounds the work per keyword (no all-pairs step). Pair occurrences are
+    the variant candidates that shingle LSH cannot. Pair occurrences are
     counted as 64-bit codes in numpy, not in a dictionary.
     """
     n = len(keywords)
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    docs = np.repeat(np.arange(n, dtype=np.int64), [len(k) for k in keywords])
-    terms = np.concatenate(keywords).astype(np.int64) if docs.size else np.empty(0, dtype=np.int64)
-    order = np.lexsort((docs, terms))
-    terms, docs = terms[order], docs[order]
-    bounds = np.flatnonzero(np.diff(terms)) + 1
-    starts, ends = np.r_[0, bounds], np.r_[bounds, len(terms)]
-    codes = []
-    for s, e in zip(starts.tolist(), ends.tolist()):
-        size = e - s
-        if size < 2 or size > max_postings:
-            continue
-        members = docs[s:e]
-        iu, ju = np.triu_indices(size, k=1)
-        codes.append(members[iu] * n + members[ju])
-    if not codes:
-        return np.empty((0, 2), dtype=np.int64)
-    codes = np.sort(np.concatenate(codes))
-    change = np.flatnonzero(np.diff(codes)) + 1
-    run_starts = np.r_[0, change]
-    counts = np.diff(np.r_[run_starts, len(codes)])
-    kept = codes[run_starts[counts >= min_shared]]
-    return np.stack([kept // n, kept % n], axis=1)
-
-
-def within_days(pairs: np.ndarray, published: list[str], max_days: float) -> np.ndarray:
-    """Drop same-story candidates published more than ``max_days`` apart (both dates known):
-    verification would reject them as variants, and near-duplicates come through LSH anyway."""
-    if len(pairs) == 0:
-        return pairs
-    days = np.full(len(published), np.nan)
-    for k, p in enumerate(published):
-        if len(p) >= 10:
-            try:
-                days[k] = date.fromisoformat(p[:10]).toordinal()
-            except ValueError:
-                pass
-    gap = np.abs(days[pairs[:, 0]] - days[pairs[:, 1]])
-    return pairs[~(gap > max_days)]  # NaN (a date unknown) keeps the pair
+    days = day_numbers(published) if published is not None else np.full(n, np.nan)
+    terms, docs, days = keyword_postings(keywords, days)
+    return shared_at_least(keyword_codes(terms, docs, days, n, max_postings, max_days), n, min_shared)

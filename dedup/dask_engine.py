@@ -43,7 +43,8 @@ import numpy as np
 
 from .article import Article, ReadProblem
 from .boilerplate import Boilerplate
-from .candidates import _bucket_pairs, band_keys, optimal_bands
+from .candidates import (band_postings, bucket_pairs, day_numbers, keyword_codes, keyword_postings,
+                         shared_at_least)
 from .features import Analysis, Corpus, analyze
 from .group import Group, UnionFind, group
 from .io import FieldMap, UniqueIds, read_path, sources
@@ -132,25 +133,13 @@ class _Features:
     days: np.ndarray
 
 
-def _days(published: Iterable[str]) -> np.ndarray:
-    from datetime import date
-
-    out = []
-    for p in published:
-        try:
-            out.append(float(date.fromisoformat(p[:10]).toordinal()) if len(p) >= 10 else math.nan)
-        except ValueError:
-            out.append(math.nan)
-    return np.array(out, dtype=np.float64)
-
-
 def _features(part: _Analyzed, vectorizer: TermVectors, start: int, settings) -> _Features:
     analyses = [Analysis(an.spans, list(an.units), an.shingles) for an in part.analyses]
     corpus = Corpus(part.articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
     corpus.fit(analyses=analyses, vectorizer=vectorizer)
     keywords = corpus.keywords(settings.keywords)
     corpus.vectorizer_ = None  # the corpus vocabulary stays with its own task
-    return _Features(start, corpus, keywords, _days(a.published for a in part.articles))
+    return _Features(start, corpus, keywords, day_numbers(a.published for a in part.articles))
 
 
 def _route(pairs: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
@@ -159,72 +148,34 @@ def _route(pairs: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
     return [pairs[owner == p] for p in range(len(bounds) - 1)]
 
 
+def _split(arrays: tuple[np.ndarray, ...], to: np.ndarray, reducers: int) -> list[tuple[np.ndarray, ...]]:
+    return [tuple(x[to == r] for x in arrays) for r in range(reducers)]
+
+
 def _band_postings(f: _Features, settings, reducers: int) -> list[tuple[np.ndarray, ...]]:
-    sig = f.corpus.signatures_
-    bands, rows = optimal_bands(settings.lsh_threshold, settings.num_perm)
-    keys = band_keys(sig, bands, rows)
-    keep = ~np.all(sig == np.uint32(0xFFFFFFFF), axis=1)  # empty texts bucket with nothing
-    docs = np.repeat(np.arange(f.start, f.start + len(sig), dtype=np.int64)[keep], bands)
-    band = np.tile(np.arange(bands, dtype=np.int64), int(keep.sum()))
-    key = keys[keep].ravel()
-    to = (key % np.uint64(reducers)).astype(np.int64)
-    return [(band[to == r], key[to == r], docs[to == r]) for r in range(reducers)]
+    postings = band_postings(f.corpus.signatures_, settings.lsh_threshold, f.start)
+    return _split(postings, (postings[1] % np.uint64(reducers)).astype(np.int64), reducers)
 
 
 def _near_pairs(bounds: np.ndarray, *parts: tuple[np.ndarray, ...]) -> list[np.ndarray]:
-    """Pairs sharing a band bucket (the local engine's :func:`~dedup.candidates.candidate_pairs`)."""
-    band = np.concatenate([p[0] for p in parts])
-    key = np.concatenate([p[1] for p in parts])
-    docs = np.concatenate([p[2] for p in parts])
-    order = np.lexsort((docs, key, band))
-    band, key, docs = band[order], key[order], docs[order]
-    change = np.flatnonzero((np.diff(band) != 0) | (np.diff(key) != 0)) + 1
-    starts, ends = np.r_[0, change], np.r_[change, len(docs)]
-    pairs: set[tuple[int, int]] = set()
-    for run in np.flatnonzero(ends - starts > 1):
-        pairs.update(_bucket_pairs(docs[starts[run] : ends[run]].tolist()))
-    arr = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
-    return _route(arr, bounds)
+    """Pairs sharing a band bucket, from this reducer's buckets."""
+    return _route(bucket_pairs(*(np.concatenate([p[k] for p in parts]) for k in range(3))), bounds)
 
 
 def _keyword_postings(f: _Features, reducers: int) -> list[tuple[np.ndarray, ...]]:
-    sizes = [len(k) for k in f.keywords]
-    docs = np.repeat(np.arange(f.start, f.start + len(sizes), dtype=np.int64), sizes)
-    terms = np.concatenate(f.keywords).astype(np.int64) if docs.size else np.empty(0, dtype=np.int64)
-    days = np.repeat(f.days, sizes)
-    to = terms % reducers
-    return [(terms[to == r], docs[to == r], days[to == r]) for r in range(reducers)]
+    postings = keyword_postings(f.keywords, f.days, f.start)
+    return _split(postings, postings[0] % reducers, reducers)
 
 
 def _keyword_codes(n: int, max_postings: int, max_days: float, reducers: int,
                    *parts: tuple[np.ndarray, ...]) -> list[np.ndarray]:
-    """One code ``i * n + j`` per keyword two articles share (close enough in time), split for counting."""
-    terms = np.concatenate([p[0] for p in parts])
-    docs = np.concatenate([p[1] for p in parts])
-    days = np.concatenate([p[2] for p in parts])
-    order = np.lexsort((docs, terms))
-    terms, docs, days = terms[order], docs[order], days[order]
-    bounds = np.flatnonzero(np.diff(terms)) + 1
-    codes = []
-    for s, e in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(terms)].tolist()):
-        size = e - s
-        if size < 2 or size > max_postings:
-            continue
-        iu, ju = np.triu_indices(size, k=1)
-        gap = np.abs(days[s:e][iu] - days[s:e][ju])
-        keep = ~(gap > max_days)  # NaN (a date unknown) keeps the pair
-        codes.append(docs[s:e][iu[keep]] * n + docs[s:e][ju[keep]])
-    all_codes = np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
-    to = all_codes % reducers
-    return [all_codes[to == r] for r in range(reducers)]
+    """The keyword co-occurrence codes of this reducer's keywords, split again by pair for counting."""
+    codes = keyword_codes(*(np.concatenate([p[k] for p in parts]) for k in range(3)), n, max_postings, max_days)
+    return [codes[codes % reducers == r] for r in range(reducers)]
 
 
 def _same_story_pairs(n: int, min_shared: int, bounds: np.ndarray, *parts: np.ndarray) -> list[np.ndarray]:
-    codes = np.sort(np.concatenate(parts))
-    run_starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1] if len(codes) else np.empty(0, dtype=np.int64)
-    counts = np.diff(np.r_[run_starts, len(codes)])
-    kept = codes[run_starts[counts >= min_shared]]
-    return _route(np.stack([kept // n, kept % n], axis=1).reshape(-1, 2), bounds)
+    return _route(shared_at_least(np.concatenate(parts), n, min_shared), bounds)
 
 
 def _join_pairs(*parts: np.ndarray) -> np.ndarray:

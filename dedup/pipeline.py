@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from .article import Article, ReadProblem
 from .boilerplate import Boilerplate
-from .candidates import candidate_pairs, keyword_pairs, within_days
+from .candidates import candidate_pairs, keyword_pairs
 from .group import Group, group
 from .io import FieldMap, read
 from .features import Corpus
@@ -80,8 +80,8 @@ def _timer(timings: dict[str, float], stage: str):
 def find_candidates(corpus: Corpus, settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Near-duplicate pairs (LSH), same-story pairs (shared keywords, close in time) and their union."""
     near = candidate_pairs(corpus.signatures_, settings.lsh_threshold)
-    same_story = within_days(keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords),
-                             [a.published for a in corpus.articles], settings.thresholds.max_days)
+    same_story = keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords,
+                               published=[a.published for a in corpus.articles], max_days=settings.thresholds.max_days)
     pairs = np.unique(np.concatenate([near, same_story]), axis=0) if len(near) + len(same_story) else near
     return near, same_story, pairs
 

@@ -76,8 +76,10 @@ def test_signature_is_deterministic_and_order_free(ids, seed):
 
 
 def test_same_story_candidates_far_apart_in_time_are_dropped():
-    from dedup.candidates import within_days
+    from dedup.candidates import keyword_pairs
 
-    pairs = np.array([[0, 1], [0, 2], [1, 3], [2, 3]])
+    keywords = [np.array([5, 9, 12], dtype=np.uint32)] * 4
     dates = ["2015-08-01", "2015-08-03", "2015-08-20", ""]
-    assert within_days(pairs, dates, 3).tolist() == [[0, 1], [1, 3], [2, 3]]
+    assert keyword_pairs(keywords, 3, published=dates, max_days=3).tolist() == [[0, 1], [0, 3], [1, 3], [2, 3]]
+    assert len(keyword_pairs(keywords, 3)) == 6
+    assert len(keyword_pairs(keywords, 4)) == 0
