@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--sizes", default="31030,300000")
     i.add_argument("--no-redis", action="store_true", help="SQLite and in-memory datasketch only")
     i.add_argument("--name", default="index", help="results file name (benchmarks/results/NAME.json)")
+    sub.add_parser("index-quality", help="the index's verdicts against the hand-labelled events, by variant threshold")
     d = sub.add_parser("dask", help="the Dask engine on a LocalCluster beside the local engine")
     d.add_argument("--sizes", default="31030")
     d.add_argument("--workers", type=int, default=2)
@@ -77,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         results = speed.run([int(x) for x in args.sizes.split(",")], jobs=args.jobs)
         save("speed", results)
         print(speed.table(results))
+    elif args.what == "index-quality":
+        from . import index_quality
+
+        results = index_quality.run()
+        save("index_quality", results)
+        print(index_quality.table(results))
     elif args.what == "dask":
         from . import dask_bench
 
