@@ -97,8 +97,12 @@ class Corpus:
         # IDF over sentences, not documents: stable on a handful of articles as
         # on a whole archive, so one set of thresholds serves both.
         self.offsets_ = np.cumsum([0] + [len(an.units) for an in self.analyses_])
-        self.vectorizer_ = vectorizer if vectorizer is not None else TermVectors().fit(units)
-        self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.transform(units, self.offsets_)
+        if vectorizer is None:
+            self.vectorizer_ = TermVectors()
+            self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.fit_transform(units, self.offsets_)
+        else:
+            self.vectorizer_ = vectorizer
+            self.sentence_vectors_, self.doc_vectors_ = vectorizer.transform(units, self.offsets_)
         for an in self.analyses_:
             an.units = []  # vectorized: the term ids are no longer needed
         return self

@@ -37,31 +37,29 @@ class Vocabulary(dict):
 
 
 def _features(units: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Row index and 64-bit feature key of every unigram and bigram occurrence."""
-    rows, keys = [], []
-    for r, ids in enumerate(units):
-        if len(ids) == 0:
-            continue
-        rows.append(np.full(len(ids), r, dtype=np.int64))
-        keys.append(ids)  # unigram keys are the ids themselves (>= 0)
-        if len(ids) > 1:
-            rows.append(np.full(len(ids) - 1, r, dtype=np.int64))
-            mixed = (ids[:-1].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ ids[1:].astype(np.uint64)
-            keys.append(-1 - (mixed >> np.uint64(2)).astype(np.int64))  # bigram keys are negative
-    if not rows:
+    """Row index and 64-bit feature key of every unigram and bigram occurrence, in one numpy pass."""
+    lengths = np.fromiter(map(len, units), dtype=np.int64, count=len(units))
+    if lengths.sum() == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    return np.concatenate(rows), np.concatenate(keys)
+    ids = np.concatenate(units).astype(np.int64)  # unigram keys are the ids themselves (>= 0)
+    rows = np.repeat(np.arange(len(units), dtype=np.int64), lengths)
+    inside = rows[:-1] == rows[1:]  # a bigram never spans two units
+    mixed = (ids[:-1][inside].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ ids[1:][inside].astype(np.uint64)
+    bigrams = -1 - (mixed >> np.uint64(2)).astype(np.int64)  # bigram keys are negative
+    return np.concatenate([rows, rows[:-1][inside]]), np.concatenate([ids, bigrams])
+
+
+def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
+    counts = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+    counts.sum_duplicates()
+    return counts
 
 
 def document_frequencies(units: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Sorted feature keys and, for each, the number of units containing it."""
     rows, keys = _features(units)
-    if len(keys) == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     uniq, cols = np.unique(keys, return_inverse=True)
-    counts = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols.ravel())),
-                               shape=(len(units), len(uniq)))
-    counts.sum_duplicates()
+    counts = _counts(rows, cols.ravel(), (len(units), len(uniq)))
     return uniq, np.bincount(counts.indices, minlength=len(uniq)).astype(np.int64)
 
 
@@ -103,19 +101,22 @@ class TermVectors:
         Each row depends on its own terms only, so a partition of a corpus gets the
         rows the whole corpus would (the Dask engine relies on this)."""
         rows, keys = _features(units)
-        cols = np.searchsorted(self.keys_, keys)
-        counts = sparse.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(units), len(self.keys_)))
-        counts.sum_duplicates()
-        n_docs = len(offsets) - 1
-        owner = np.repeat(np.arange(n_docs), np.diff(offsets))
-        membership = sparse.csr_matrix((np.ones(len(units), dtype=np.float32), (owner, np.arange(len(units)))),
-                                       shape=(n_docs, len(units)))
-        return self._weigh(counts), self._weigh((membership @ counts).tocsr())
+        return self._vectors(_counts(rows, np.searchsorted(self.keys_, keys), (len(units), len(self.keys_))), offsets)
 
     def fit_transform(self, units: Sequence[np.ndarray], offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-        """:meth:`fit` then :meth:`transform`."""
-        return self.fit(units).transform(units, offsets)
+        """:meth:`fit` then :meth:`transform`, with the features extracted once."""
+        rows, keys = _features(units)
+        uniq, cols = np.unique(keys, return_inverse=True)
+        counts = _counts(rows, cols.ravel(), (len(units), len(uniq)))
+        self.from_frequencies(uniq, np.bincount(counts.indices, minlength=len(uniq)), len(units))
+        return self._vectors(counts, offsets)
+
+    def _vectors(self, counts: sparse.csr_matrix, offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        n_docs = len(offsets) - 1
+        owner = np.repeat(np.arange(n_docs), np.diff(offsets))
+        membership = sparse.csr_matrix((np.ones(counts.shape[0], dtype=np.float32), (owner, np.arange(counts.shape[0]))),
+                                       shape=(n_docs, counts.shape[0]))
+        return self._weigh(counts), self._weigh((membership @ counts).tocsr())
 
     @property
     def size(self) -> int:

@@ -44,3 +44,14 @@ def test_frequencies_summed_over_partitions_give_the_corpus_vectors():
     part_s, part_d = vec.transform(units[25:], np.array([0, 15]))
     assert (part_s != whole_s[25:]).nnz == 0
     assert (part_d != whole_d[2:]).nnz == 0
+
+
+def test_fit_transform_equals_fit_then_transform():
+    rng = np.random.default_rng(7)
+    units = [rng.integers(0, 30, size=rng.integers(0, 9)).astype(np.int64) for _ in range(25)]
+    offsets = np.array([0, 5, 5, 25])
+    a_s, a_d = TermVectors().fit_transform(units, offsets)
+    b_s, b_d = TermVectors().fit(units).transform(units, offsets)
+    assert (a_s != b_s).nnz == 0 and (a_d != b_d).nnz == 0
+    assert a_d.shape == (3, TermVectors().fit(units).size)
+    assert a_d[1].nnz == 0  # a document without units
