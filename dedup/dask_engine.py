@@ -285,8 +285,8 @@ def _light(f: _Features) -> list[Article]:
     return out
 
 
-def _articles(f: _Features, positions: list[int]) -> list[Article]:
-    return [f.corpus.articles[p] for p in positions]
+def _articles(f: _Features) -> list[Article]:
+    return f.corpus.articles
 
 
 # -------------------------------------------------------------------- client
@@ -362,9 +362,9 @@ def cluster_dask(
 ):
     """Group the articles under ``paths`` on Dask; the same groups as :func:`dedup.pipeline.cluster`.
 
-    The articles of groups of two or more come back whole; the others without
-    their text (ids, metadata, first line), unless ``keep_text`` (what
-    ``--explain`` needs), so the client never holds the corpus.
+    With ``keep_text`` the articles come back whole (what ``--explain`` and
+    reports need); without, as ids, metadata and the first line of the body, so
+    the client never holds the corpus.
     """
     from distributed import wait
 
@@ -468,16 +468,9 @@ def cluster_dask(
         placed = {m for g in groups for m in g.members}
         groups += [Group([i], "unique") for i in range(n) if i not in placed]
         groups.sort(key=lambda g: (len(g.members) == 1, -len(g.members), g.members[0]))
-        articles = [a for part in client.gather([client.submit(_light, f) for f in feats]) for a in part]
-        wanted: dict[int, list[int]] = {}
-        for g in groups:
-            if len(g.members) > 1 or keep_text:
-                for m in g.members:
-                    wanted.setdefault(int(np.searchsorted(bounds, m, side="right") - 1), []).append(m)
-        full = {p: client.submit(_articles, feats[p], [m - starts[p] for m in ms]) for p, ms in wanted.items()}
-        for p, got in zip(full, client.gather(list(full.values()))):
-            for m, a in zip(wanted[p], got):
-                articles[m] = a
+        # whole articles only when asked: the client need not hold the corpus
+        articles = [a for part in client.gather([client.submit(_articles if keep_text else _light, f) for f in feats])
+                    for a in part]
         stage("output", [], n)
     found = {(i, j): v for g in groups for i, j, v in g.edges}
     return ClusterResult(articles, groups, problems, found, timings)

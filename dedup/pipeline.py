@@ -143,7 +143,7 @@ def cluster(
     ``engine="dask"`` runs the job on a Dask cluster: the one at ``scheduler``
     (an address such as ``tcp://10.0.0.5:8786``, or a ``distributed.Client``), or
     a local cluster of ``jobs`` worker processes. The groups are the same. With
-    ``keep_text=False`` the Dask engine returns the text of grouped articles only.
+    ``keep_text=False`` the Dask engine returns the articles without their text.
 
     >>> result = cluster("seeds/")                      # doctest: +SKIP
     >>> [[result.articles[m].id for m in g.members] for g in result.groups]  # doctest: +SKIP
