@@ -40,10 +40,11 @@ def bare_datasketch(path: str) -> int:
     return len(set(clustering_from_pairs(ids, pairs).values()))
 
 
-def run_dedup(path: str, jobs: int | None) -> int:
+def run_dedup(path: str, jobs: int | None) -> tuple[int, dict]:
     from dedup import cluster
 
-    return len(cluster([path], jobs=jobs).groups)
+    result = cluster([path], jobs=jobs)
+    return len(result.groups), {k: round(v, 2) for k, v in result.timings.items()}
 
 
 def run_dask(path: str, workers: int | None) -> tuple[int, dict]:
@@ -60,8 +61,10 @@ def main() -> None:
     stages = None
     if what == "dask":
         groups, stages = run_dask(path, jobs)
+    elif what == "dedup":
+        groups, stages = run_dedup(path, jobs)
     else:
-        groups = run_dedup(path, jobs) if what == "dedup" else bare_datasketch(path)
+        groups = bare_datasketch(path)
     wall = time.perf_counter() - wall
     self_ = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -70,8 +73,9 @@ def main() -> None:
         "cpu_s": round(self_.ru_utime + self_.ru_stime + kids.ru_utime + kids.ru_stime, 2),
         "peak_rss_mib": round(max(self_.ru_maxrss, kids.ru_maxrss) / 1024, 1), "groups": groups,
         # the Dask engine: the client process, and the largest peak of any one worker process
+        **({"stages_s": stages} if stages else {}),
         **({"client_peak_rss_mib": round(self_.ru_maxrss / 1024, 1),
-            "worker_peak_rss_mib": round(kids.ru_maxrss / 1024, 1), "stages_s": stages} if stages else {}),
+            "worker_peak_rss_mib": round(kids.ru_maxrss / 1024, 1)} if what == "dask" else {}),
     }))
 
 
