@@ -16,7 +16,7 @@ from .candidates import candidate_pairs, keyword_pairs
 from .group import Group, group
 from .io import FieldMap, read
 from .features import Corpus
-from .parallel import MIN_PARALLEL, default_jobs, strip_and_analyze
+from .parallel import MIN_PARALLEL, default_jobs, strip_and_analyze, verify_many
 from .verify import Thresholds, Verdict, Verifier, one_blas_thread
 
 log = logging.getLogger("dedup")
@@ -120,7 +120,7 @@ def cluster_articles(
         near, same_story, pairs = find_candidates(corpus, settings)
     with _timer(timings, "verify"), one_blas_thread():
         verifier = Verifier(corpus, settings.thresholds)
-        verdicts = verifier.verify_many(pairs)
+        verdicts = verify_many(verifier, pairs, jobs)
     with _timer(timings, "group"), one_blas_thread():
         groups = group(n, verdicts, lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
     log.info("candidates: %d near-duplicate, %d same-story", len(near), len(same_story))

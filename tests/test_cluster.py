@@ -125,3 +125,20 @@ def test_planted_reposts_recovered_exactly_on_saudinewsnet():
         assert len(groups) == 1, story
         (members,) = groups
         assert {arts[m].id.split("/")[0] for m in members} == {story}
+
+
+def test_same_groups_and_evidence_for_any_number_of_jobs(monkeypatch):
+    from dedup import parallel
+    from dedup.formats import to_json
+
+    records = saudinewsnet_records(limit=2600)
+    assert len(records) >= parallel.MIN_PARALLEL  # the pool is used for stripping and analyzing
+
+    def articles():
+        return [Article(r["id"], r["content"], title=r["title"], outlet=r["source"], published=r["date_extracted"])
+                for r in records if r["content"].strip()]
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_PAIRS", 100)  # and for verifying
+    one, two = cluster_articles(articles(), jobs=1), cluster_articles(articles(), jobs=2)
+    assert sum(len(g.members) > 1 for g in one.groups) > 100
+    assert to_json(two, explain=True) == to_json(one, explain=True)
