@@ -46,7 +46,8 @@ from .boilerplate import Boilerplate
 from .candidates import (band_postings, bucket_pairs, day_numbers, keyword_codes, keyword_postings,
                          shared_at_least)
 from .features import Analysis, Corpus, analyze
-from .group import Group, UnionFind, group
+from .group import Group, group
+from .metrics import clustering_from_pairs
 from .io import FieldMap, UniqueIds, read_path, sources
 from .vectors import TermVectors, Vocabulary, document_frequencies, merge_frequencies
 from .verify import Verdict, Verifier, one_blas_thread
@@ -220,15 +221,8 @@ def _forest(verdicts: dict[tuple[int, int], Verdict]) -> dict[int, int]:
 
 
 def _components(edges: Iterable[tuple[int, int]]) -> dict[int, int]:
-    nodes = sorted({x for e in edges for x in e})
-    index = {x: k for k, x in enumerate(nodes)}
-    uf = UnionFind(len(nodes))
-    for i, j in edges:
-        uf.union(index[i], index[j])
-    first: dict[int, int] = {}
-    for x in nodes:  # ascending: the first member seen of each set is its smallest
-        first.setdefault(uf.find(index[x]), x)
-    return {x: first[uf.find(index[x])] for x in nodes}
+    edges = list(edges)
+    return clustering_from_pairs(sorted({x for e in edges for x in e}), edges)  # labels: smallest member
 
 
 def _merge_forests(a: dict[int, int], b: dict[int, int]) -> dict[int, int]:

@@ -108,14 +108,18 @@ def clustering_from_groups(groups: Sequence[Sequence[Hashable]]) -> dict:
 
 
 def clustering_from_pairs(items: Sequence[Hashable], same: Sequence[tuple[Hashable, Hashable]]) -> dict:
-    """Connected components of ``same`` pairs over ``items``: ``{item: component label}``."""
+    """Connected components of ``same`` pairs over ``items``: ``{item: the component's first item}``
+    (first in the order of ``items``)."""
     from .group import UnionFind
 
     position = {item: k for k, item in enumerate(items)}
     sets = UnionFind(len(position))
     for a, b in same:
         sets.union(position[a], position[b])
-    return {item: sets.find(k) for item, k in position.items()}
+    first: dict[int, Hashable] = {}
+    for item, k in position.items():
+        first.setdefault(sets.find(k), item)
+    return {item: first[sets.find(k)] for item, k in position.items()}
 
 def read_labels(path: str) -> tuple[dict | None, list[tuple[str, str, int]] | None]:
     """A labels file: JSON Lines or CSV, either groups (``id`` and ``group``, ``event``,

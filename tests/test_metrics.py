@@ -91,3 +91,8 @@ def test_cli_evaluate_groups_and_pairs(tmp_path, seeds_dir):
     bad.write_text('{"id": "x"}\n', encoding="utf-8")
     res = CliRunner().invoke(app, ["evaluate", str(seeds_dir), "--labels", str(bad)])
     assert res.exit_code == 2 and "bad.jsonl" in res.stderr
+
+
+def test_components_are_labelled_by_their_first_item():
+    c = clustering_from_pairs([1, 3, 5, 7, 9], [(9, 3), (7, 5)])
+    assert c == {1: 1, 3: 3, 9: 3, 5: 5, 7: 5}
