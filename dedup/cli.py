@@ -125,9 +125,17 @@ def cluster(
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="dedup: %(message)s")
     fields = FieldMap(id_field, text_field, title_field, outlet_field, date_field)
-    if format is ClusterFormat.parquet and out is None:
-        _err("dedup: --format parquet writes a file: give it with --out FILE")
-        raise typer.Exit(EXIT_INPUT)
+    if format is ClusterFormat.parquet:
+        from .parquet import MissingPyArrow, require
+
+        if out is None:
+            _err("dedup: --format parquet writes a file: give it with --out FILE")
+            raise typer.Exit(EXIT_INPUT)
+        try:
+            require()
+        except MissingPyArrow as exc:
+            _err(f"dedup: {exc}")
+            raise typer.Exit(EXIT_ENGINE)
     if scheduler and engine is not Engine.dask:
         _err("dedup: --scheduler is for --engine dask")
         raise typer.Exit(EXIT_INPUT)

@@ -360,9 +360,12 @@ def cluster_dask(
     reports need); without, as ids, metadata and the first line of the body, so
     the client never holds the corpus.
     """
-    from distributed import wait
+    from .pipeline import ClusterResult, EngineError
 
-    from .pipeline import ClusterResult
+    try:
+        from distributed import wait
+    except ImportError as exc:
+        raise EngineError("the Dask engine needs Dask: pip install 'dedup[dask]'") from exc
 
     timings: dict[str, float] = {}
     mark = [time.perf_counter()]

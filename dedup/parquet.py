@@ -14,6 +14,11 @@ class MissingPyArrow(ValueError):
     """Parquet asked for but pyarrow is not installed."""
 
 
+def require() -> None:
+    """Raise :class:`MissingPyArrow` now, before a long run, if Parquet cannot be written."""
+    _pyarrow()
+
+
 def _pyarrow():
     try:
         import pyarrow

@@ -142,3 +142,19 @@ def test_parquet_format_needs_an_output_file(seeds_dir):
     res = CliRunner().invoke(app, ["cluster", str(seeds_dir), "--format", "parquet"])
     assert res.exit_code == 2
     assert "--out" in res.output
+
+
+def test_missing_optional_parts_give_a_clear_error_and_exit_5(seeds_dir, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from dedup.cli import app
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if Dask were not installed
+    res = CliRunner().invoke(app, ["cluster", str(seeds_dir), "--engine", "dask"])
+    assert res.exit_code == 5
+    assert "pip install 'dedup[dask]'" in res.output
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    res = CliRunner().invoke(app, ["cluster", str(seeds_dir), "--format", "parquet", "--out", str(tmp_path / "g.parquet")])
+    assert res.exit_code == 5
+    assert "pip install 'dedup[parquet]'" in res.output
+    assert not (tmp_path / "g.parquet").exists()
