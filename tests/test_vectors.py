@@ -10,7 +10,7 @@ def _matrix(seed: int) -> sparse.csr_matrix:
     m = sparse.random(60, 4000, density=0.01, format="csr", dtype=np.float32, random_state=seed)
     m = m[rng.permutation(60)]
     m.data[:] = rng.random(m.nnz, dtype=np.float32)
-    m[5] = 0  # an empty row
+    m.data[m.indptr[5] : m.indptr[6]] = 0  # an empty row
     m.eliminate_zeros()
     # indices out of order inside rows, as some scipy products leave them
     for r in range(m.shape[0]):
