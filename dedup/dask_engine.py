@@ -48,7 +48,7 @@ from .candidates import (band_postings, bucket_pairs, day_numbers, keyword_codes
 from .features import Analysis, Corpus, analyze
 from .group import Group, group
 from .metrics import clustering_from_pairs
-from .io import FieldMap, UniqueIds, read_path, sources
+from .io import FieldMap, UniqueIds, holds_records, read_path, sources
 from .vectors import TermVectors, Vocabulary, document_frequencies, merge_frequencies
 from .verify import Verdict, Verifier, one_blas_thread
 
@@ -327,7 +327,7 @@ def _chunks(paths: Iterable[str]) -> list[list[tuple[str, str]]]:
     chunks: list[list[tuple[str, str]]] = []
     single: list[tuple[str, str]] = []
     for path, ident in sources(paths):
-        if path.name.lower().endswith((".jsonl", ".ndjson", ".csv", ".gz", ".parquet")):
+        if holds_records(path):
             if single:
                 chunks.append(single)
                 single = []

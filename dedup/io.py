@@ -68,6 +68,11 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
+def holds_records(path: Path) -> bool:
+    """Whether ``path`` is a file of many records (JSON Lines, CSV, Parquet) rather than one document."""
+    return _suffix(path) in RECORD_SUFFIXES
+
+
 def _looks_like_text(text: str) -> bool:
     """Reject decodings full of control characters (binary data decoded by a lenient codec)."""
     if not text:
