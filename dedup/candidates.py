@@ -97,6 +97,12 @@ def day_numbers(published: Iterable[str]) -> np.ndarray:
     return np.array(out, dtype=np.float64)
 
 
+@lru_cache(maxsize=256)
+def _upper_pairs(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(size, k=1)``, made once per posting-list size."""
+    return np.triu_indices(size, k=1)
+
+
 def keyword_codes(terms: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int, max_postings: int = 200,
                   max_days: float = np.inf) -> np.ndarray:
     """One code ``i * n + j`` (``i < j``) per keyword that documents ``i`` and ``j`` share, for
@@ -111,7 +117,7 @@ def keyword_codes(terms: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int,
         size = e - s
         if size < 2 or size > max_postings:
             continue
-        iu, ju = np.triu_indices(size, k=1)
+        iu, ju = _upper_pairs(size)
         keep = ~(np.abs(days[s:e][iu] - days[s:e][ju]) > max_days)  # NaN keeps the pair
         codes.append(docs[s:e][iu[keep]] * n + docs[s:e][ju[keep]])
     return np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)

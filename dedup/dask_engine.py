@@ -49,14 +49,14 @@ from .features import Analysis, Corpus, analyze
 from .group import Group, group
 from .metrics import clustering_from_pairs
 from .io import FieldMap, UniqueIds, holds_records, read_path, sources
-from .vectors import TermVectors, Vocabulary, document_frequencies, merge_frequencies
+from .lexicon import LEXICON
+from .vectors import TermVectors, Units, document_frequencies, merge_frequencies
 from .verify import Verdict, Verifier, one_blas_thread
 
 log = logging.getLogger("dedup")
 
 #: Input files read by one task, when they are single documents (.txt, .html).
 FILES_PER_CHUNK = 2000
-_VOCAB: dict[str, Vocabulary] = {}
 
 
 # --------------------------------------------------------------------- tasks
@@ -104,13 +104,12 @@ class _Analyzed:
 
 
 def _analyze(articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int) -> _Analyzed:
-    vocab = _VOCAB.setdefault("vocab", Vocabulary())
     stripped = [cleaner.strip(replace(a, removed=[], kept=[])) for a in articles]
-    return _Analyzed(stripped, [analyze(a, vocab, shingle_size, min_words) for a in stripped])
+    return _Analyzed(stripped, [analyze(a, LEXICON, shingle_size, min_words) for a in stripped])
 
 
 def _frequencies(part: _Analyzed) -> tuple[np.ndarray, np.ndarray, int]:
-    units = [u for an in part.analyses for u in an.units]
+    units = Units.concat([an.units for an in part.analyses])
     keys, df = document_frequencies(units)
     return keys, df, len(units)
 
@@ -135,7 +134,7 @@ class _Features:
 
 
 def _features(part: _Analyzed, vectorizer: TermVectors, start: int, settings) -> _Features:
-    analyses = [Analysis(an.spans, list(an.units), an.shingles) for an in part.analyses]
+    analyses = [Analysis(an.spans, an.units, an.shingles) for an in part.analyses]
     corpus = Corpus(part.articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
     corpus.fit(analyses=analyses, vectorizer=vectorizer)
     keywords = corpus.keywords(settings.keywords)

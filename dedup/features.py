@@ -14,49 +14,68 @@ import numpy as np
 from scipy import sparse
 
 from .article import Article
-from .normalize import normalize
+from .lexicon import LEXICON, Lexicon
+from .normalize import normalize, words_at
 from .segment import sentences
-from .shingle import as_set, word_shingles
+from .shingle import as_set, shingle_windows
 from .signature import Signer
 from .tfidf import top_terms
-from .vectors import TermVectors, Vocabulary
+from .vectors import TermVectors, Units
 
 
 @dataclass
 class Analysis:
     """What one article contributes: its alignable units (title and sentences) as
-    term-id arrays with their offsets, and its shingle set."""
+    term ids with their offsets, and its shingle set."""
 
     spans: list[tuple[int, int]]  # offsets into ``Article.body``; (-1, -1) is the title
-    units: list[np.ndarray]  # term ids of each unit
+    units: Units  # term ids of each unit
     shingles: np.ndarray
 
 
-def analyze(article: Article, vocab: Vocabulary, shingle_size: int = 5, min_words: int = 4) -> Analysis:
-    """Segment and normalize an article once."""
+def _sentence_words(body: str) -> tuple[list, list[str]]:
+    """The body's sentences and their normalized words, end to end, with each sentence's word count."""
+    found = words_at(body)
+    sents = sentences(body)
+    if found is None:  # normalization depends on neighbouring characters: sentence by sentence
+        per = [normalize(s.text).split() for s in sents]
+        return [(s, len(w)) for s, w in zip(sents, per)], [w for ws in per for w in ws]
+    words, starts = found
+    lo = np.searchsorted(starts, [s.start for s in sents]).tolist()
+    hi = np.searchsorted(starts, [s.end for s in sents]).tolist()
+    if lo and (lo[0] != 0 or hi[-1] != len(words) or lo[1:] != hi[:-1]):
+        words = [w for a, b in zip(lo, hi) for w in words[a:b]]  # some words fall outside every sentence
+    return [(s, b - a) for s, a, b in zip(sents, lo, hi)], words
+
+
+def analyze(article: Article, lexicon: Lexicon = LEXICON, shingle_size: int = 5, min_words: int = 4) -> Analysis:
+    """Segment and normalize an article once; look each word up in the lexicon once."""
     body = article.body
     spans: list[tuple[int, int]] = []
-    units: list[np.ndarray] = []
-    words: list[str] = []
     title_words = normalize(article.title).split() if article.title.strip() else []
+    per_sentence, words = _sentence_words(body)
+    rows = lexicon.rows(title_words + words)
+    terms = lexicon.terms_[rows]
+    hashes = lexicon.hashes_[rows[len(title_words) :]]
+    pieces: list[np.ndarray] = []
     if title_words:
         spans.append((-1, -1))
-        units.append(vocab.ids(title_words))
-    short: list[str] = []
-    for s in sentences(body):
-        toks = normalize(s.text).split()
-        words.extend(toks)
-        if len(toks) >= min_words:
+        pieces.append(terms[: len(title_words)])
+    short: list[np.ndarray] = []
+    at = len(title_words)
+    for s, n in per_sentence:
+        if n >= min_words:
             spans.append((s.start, s.end))
-            units.append(vocab.ids(toks))
+            pieces.append(terms[at : at + n])
         else:
-            short.extend(toks)
-    if len(units) == (1 if title_words else 0) and short:
+            short.append(terms[at : at + n])
+        at += n
+    if len(pieces) == (1 if title_words else 0) and short and sum(map(len, short)):
         # a note with no full sentence: align it as one unit
         lead = len(body) - len(body.lstrip())
         spans.append((lead, len(body.rstrip())))
-        units.append(vocab.ids(short))
-    return Analysis(spans, units, as_set(word_shingles(words, shingle_size)))
+        pieces.append(np.concatenate(short))
+    return Analysis(spans, Units.of(pieces), as_set(shingle_windows(hashes, shingle_size)))
 
 
 class Corpus:
@@ -84,16 +103,15 @@ class Corpus:
         is one partition of it) is used instead of fitting one here.
         """
         if analyses is None:
-            vocab = Vocabulary()
             analyses = []
             for a in self.articles:
-                analyses.append(analyze(a, vocab, self.shingle_size, self.min_sentence_words))
+                analyses.append(analyze(a, LEXICON, self.shingle_size, self.min_sentence_words))
                 if progress:
                     progress(1)
         self.analyses_ = analyses
         self.shingles_ = [an.shingles for an in self.analyses_]
         self.signatures_ = Signer(self.num_perm, self.seed).sign_many(self.shingles_)
-        units = [u for an in self.analyses_ for u in an.units]
+        units = Units.concat([an.units for an in self.analyses_])
         # IDF over sentences, not documents: stable on a handful of articles as
         # on a whole archive, so one set of thresholds serves both.
         self.offsets_ = np.cumsum([0] + [len(an.units) for an in self.analyses_])
@@ -104,7 +122,7 @@ class Corpus:
             self.vectorizer_ = vectorizer
             self.sentence_vectors_, self.doc_vectors_ = vectorizer.transform(units, self.offsets_)
         for an in self.analyses_:
-            an.units = []  # vectorized: the term ids are no longer needed
+            an.units = Units.concat([])  # vectorized: the term ids are no longer needed
         return self
 
     def take(self, indices: Sequence[int]) -> Corpus:

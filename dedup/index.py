@@ -32,7 +32,7 @@ from .candidates import band_keys, optimal_bands
 from .normalize import DEFAULT as NORM, normalize
 from .shingle import as_set, word_shingles
 from .signature import SCHEME, Signer, estimate_jaccard
-from .vectors import Vocabulary
+from .lexicon import LEXICON
 
 KINDS = ("text", "terms")
 _STOP = {normalize(w) for w in (
@@ -123,9 +123,6 @@ class Prepared:
         return [(kind, band, key) for kind in KINDS for band, key in enumerate(self.keys[kind])]
 
 
-_VOCAB = Vocabulary()  # word -> hashed stem, shared by every index in this process
-
-
 def prepare(articles: Sequence[Article], settings: IndexSettings, signer: Signer) -> list[Prepared]:
     """Sign a batch of articles: word 5-gram shingles, and the set of stemmed content words."""
     sets = []
@@ -135,7 +132,7 @@ def prepare(articles: Sequence[Article], settings: IndexSettings, signer: Signer
         body = normalize(a.body).split()
         content = [w for w in body + normalize(a.title).split() if len(w) > 2 and w not in _STOP]
         sets.append(as_set(word_shingles(body, settings.shingle_size)))
-        sets.append(as_set((_VOCAB.ids(content) & 0xFFFFFFFF).astype(np.uint32)))
+        sets.append(as_set((LEXICON.term_ids(content) & 0xFFFFFFFF).astype(np.uint32)))
     sigs = signer.sign_many(sets)
     return [Prepared(a, sigs[2 * k], sigs[2 * k + 1], settings) for k, a in enumerate(articles)]
 

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
+import numpy as np
+
 #: Bumped whenever a rule changes its output; stored in persistent indexes so
 #: an index built with other rules is refused instead of silently mismatching.
 NORMALIZATION_VERSION = "1"
@@ -218,6 +220,82 @@ def light_stem(word: str) -> str:
             return word[len(prefix) :]
     return word
 
+
+
+_DELETE = np.uint32(0xFFFFFFFF)
+_NEIGHBOURS = np.uint32(0xFFFFFFFE)
+
+
+@lru_cache(maxsize=1)
+def _second_of_pairs() -> frozenset[int]:
+    """Characters that canonical composition can fuse with the one before (ا + ٓ → آ)."""
+    out = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul vowel and final jamo
+    for c in range(0x20000):  # astral text takes the slow path anyway; this covers the planes that compose
+        d = unicodedata.decomposition(chr(c))
+        if d and not d.startswith("<") and len(d.split()) == 2:
+            out.add(int(d.split()[1], 16))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4)
+def _code_tables(config: NormConfig) -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`normalize` makes of each Basic Multilingual Plane character on its own:
+    a code point, ``_DELETE``, or ``_NEIGHBOURS`` where the result depends on the
+    characters around it (NFKC composition and mark reordering, the final-sigma rule,
+    case mappings to several characters); and which output codes are white space."""
+    table = _merged_table(config)
+    seconds = _second_of_pairs() if config.nfkc else frozenset()
+    out = np.empty(0x10000, dtype=np.uint32)
+    for c in range(0x10000):
+        ch = chr(c)
+        folded = unicodedata.normalize("NFKC", ch) if config.nfkc else ch
+        if config.nfkc and any(ord(x) in seconds or (unicodedata.combining(x) and table.get(ord(x), x) is not None)
+                               for x in folded):
+            out[c] = _NEIGHBOURS  # composes with, or is reordered among, its neighbours
+            continue
+        mapped = folded.translate(table)
+        if config.lower:
+            lowered = mapped.lower()
+            if lowered != mapped and config.nfkc:
+                lowered = nfkc(lowered).translate(table)
+            mapped = lowered
+        if mapped and mapped.isspace():
+            mapped = " "  # white space and punctuation only split words: one space does the same
+        if c == 0x03A3 or len(mapped) > 1 or (mapped and ord(mapped) in seconds):
+            out[c] = _NEIGHBOURS
+        else:
+            out[c] = ord(mapped) if mapped else _DELETE
+    space = np.array([chr(c).isspace() for c in range(0x10000)], dtype=bool)
+    return out, space
+
+
+def words_at(text: str, config: NormConfig = DEFAULT) -> tuple[list[str], np.ndarray] | None:
+    """``normalize(text, config).split()`` and the offset in ``text`` where each word starts,
+    in a few numpy passes over the code points; ``None`` for the rare text whose
+    normalization depends on neighbouring characters (callers then normalize piece by piece).
+
+    Normalized words never span punctuation, so the words of a sentence of ``text``
+    are those starting inside its span.
+    """
+    try:
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # lone surrogates
+        return None
+    if len(codes) == 0:
+        return [], np.empty(0, dtype=np.int64)
+    if int(codes.max()) > 0xFFFF:
+        return None
+    table, space = _code_tables(config)
+    mapped = table[codes]
+    if (mapped == _NEIGHBOURS).any():
+        return None
+    keep = np.flatnonzero(mapped != _DELETE)
+    kept = mapped[keep]
+    blank = space[kept]
+    starts = ~blank
+    starts[1:] &= blank[:-1]
+    words = kept.tobytes().decode("utf-32-le").split()
+    return words, keep[starts]
 
 
 def tokens(text: str, config: NormConfig = DEFAULT) -> list[str]:

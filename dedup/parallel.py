@@ -15,7 +15,7 @@ from collections.abc import Callable
 from .article import Article
 from .boilerplate import Boilerplate
 from .features import Analysis, analyze
-from .vectors import Vocabulary
+from .lexicon import LEXICON
 
 #: Below this many articles (candidate pairs) the pool costs more than it saves.
 MIN_PARALLEL = 2000
@@ -38,12 +38,11 @@ def _count(texts: list[str]) -> Counter:
 
 def _strip_and_analyze(chunk: list[tuple[str, str]]) -> list[tuple[tuple, Analysis]]:
     cleaner, (shingle_size, min_words) = _STATE["cleaner"], _STATE["analysis"]
-    vocab = _STATE.setdefault("vocab", Vocabulary())
     out = []
     for text, title in chunk:
         stripped = cleaner.strip_text(text)
         article = Article("", text, title=title, clean=stripped[0])
-        out.append((stripped, analyze(article, vocab, shingle_size, min_words)))
+        out.append((stripped, analyze(article, LEXICON, shingle_size, min_words)))
     return out
 
 

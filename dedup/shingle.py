@@ -1,6 +1,7 @@
 """Shingles: normalized text → sets of 32-bit shingle ids (numpy arrays).
 
-Word shingles hash each distinct word once (a cached 64-bit xxh3 digest), then
+Word shingles hash each distinct word once (a 64-bit xxh3 digest kept in
+:mod:`dedup.lexicon`), then
 combine the word hashes of each k-word window arithmetically in numpy, so the
 per-shingle cost is a few vector operations instead of a Python string join
 and a hash call. Character shingles do the same over code points.
@@ -13,7 +14,8 @@ input to :mod:`dedup.signature` and can be fed as they are to a datasketch
 from __future__ import annotations
 
 import numpy as np
-import xxhash
+
+from .lexicon import LEXICON
 
 _MUL = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
@@ -22,22 +24,9 @@ _S = np.uint64(33)
 _TOP = np.uint64(32)
 
 
-class _WordHashes(dict):
-    """Word → 64-bit hash, computed once per distinct word (the vocabulary is small)."""
-
-    def __missing__(self, word: str) -> int:
-        if len(self) > 2_000_000:  # bound the cache on huge, noisy corpora
-            self.clear()
-        value = self[word] = xxhash.xxh3_64_intdigest(word.encode("utf-8"))
-        return value
-
-
-_WORDS = _WordHashes()
-
-
 def word_hashes(words: list[str]) -> np.ndarray:
-    """64-bit hash of each word, as a uint64 array."""
-    return np.fromiter(map(_WORDS.__getitem__, words), dtype=np.uint64, count=len(words))
+    """64-bit hash of each word, as a uint64 array (from the process's lexicon)."""
+    return LEXICON.word_hashes(words)
 
 
 def _fmix64_top32(g: np.ndarray) -> np.ndarray:
@@ -49,7 +38,8 @@ def _fmix64_top32(g: np.ndarray) -> np.ndarray:
     return (g >> _TOP).astype(np.uint32)
 
 
-def _windows(h: np.ndarray, k: int) -> np.ndarray:
+def shingle_windows(h: np.ndarray, k: int) -> np.ndarray:
+    """Ids of the k-item windows of a uint64 hash sequence (with repeats)."""
     if len(h) == 0:
         return np.empty(0, dtype=np.uint32)
     k = min(k, len(h))  # a text shorter than k still gets one shingle
@@ -62,13 +52,13 @@ def _windows(h: np.ndarray, k: int) -> np.ndarray:
 
 def word_shingles(words: list[str], k: int = 5) -> np.ndarray:
     """Ids of the k-word windows of ``words`` (with repeats; use :func:`as_set`)."""
-    return _windows(word_hashes(words), k)
+    return shingle_windows(word_hashes(words), k)
 
 
 def char_shingles(text: str, k: int = 5) -> np.ndarray:
     """Ids of the k-character windows of ``text`` (normalized text, spaces included)."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    return _windows(codes * _MUL + np.uint64(0x2545F4914F6CDD1D), k)
+    return shingle_windows(codes * _MUL + np.uint64(0x2545F4914F6CDD1D), k)
 
 
 def as_set(ids: np.ndarray) -> np.ndarray:
@@ -91,7 +81,10 @@ def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """
     if len(a) == 0 or len(b) == 0:
         return (1.0 if len(a) == len(b) else 0.0), 0.0
-    inter = len(np.intersect1d(a, b, assume_unique=True))
+    if len(a) > len(b):
+        a, b = b, a
+    # look the smaller set up in the larger: no concatenation and sort, as np.intersect1d does
+    inter = int(np.count_nonzero(b[np.minimum(np.searchsorted(b, a), len(b) - 1)] == a))
     return inter / (len(a) + len(b) - inter), inter / min(len(a), len(b))
 
 

@@ -13,6 +13,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .normalize import normalize
+from .vectors import gather_rows
 
 #: Fitted alongside an input with no words at all, so the vocabulary is never empty.
 _PLACEHOLDER = "dedup-empty-input"
@@ -46,15 +47,6 @@ class Vectorizer:
 _CHUNK = 16384
 
 
-def _gather(matrix: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The stored entries of ``rows``: (position in ``rows``, column, value) arrays."""
-    starts = matrix.indptr[rows].astype(np.int64)
-    lengths = matrix.indptr[rows + 1].astype(np.int64) - starts
-    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
-    pos = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return owner, matrix.indices[pos].astype(np.int64), matrix.data[pos]
-
-
 def cosine_rows(matrix: sparse.csr_matrix, pairs: np.ndarray) -> np.ndarray:
     """Cosine of row pairs ``pairs[:, 0]`` · ``pairs[:, 1]`` of an L2-normalized matrix.
 
@@ -66,12 +58,13 @@ def cosine_rows(matrix: sparse.csr_matrix, pairs: np.ndarray) -> np.ndarray:
         return np.empty(0, dtype=np.float32)
     if len(pairs) > _CHUNK:
         return np.concatenate([cosine_rows(matrix, pairs[k : k + _CHUNK]) for k in range(0, len(pairs), _CHUNK)])
-    owner_l, col_l, val_l = _gather(matrix, pairs[:, 0])
-    owner_r, col_r, val_r = _gather(matrix, pairs[:, 1])
+    lefts, left_of = np.unique(pairs[:, 0], return_inverse=True)  # each left row gathered once
+    owner_l, col_l, val_l = gather_rows(matrix, lefts)
+    owner_r, col_r, val_r = gather_rows(matrix, pairs[:, 1])
     if len(col_l) == 0 or len(col_r) == 0:
         return np.zeros(len(pairs), dtype=np.float32)
     width = np.int64(matrix.shape[1])
-    key_l, key_r = owner_l * width + col_l, owner_r * width + col_r
+    key_l, key_r = owner_l * width + col_l, left_of.ravel()[owner_r] * width + col_r
     if not matrix.has_sorted_indices:
         order = np.argsort(key_l, kind="stable")
         key_l, val_l = key_l[order], val_l[order]

@@ -3,7 +3,7 @@
 The same weighting as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` with
 unigrams and bigrams (smooth IDF ``ln((1 + n) / (1 + df)) + 1``, ``1 + ln(tf)``,
 rows L2-normalized), but fed integer ids instead of strings: each distinct word
-is normalized and stemmed once (a cache), and bigrams are mixed id pairs. On
+is stemmed once (:mod:`dedup.lexicon`), and bigrams are mixed id pairs. On
 SaudiNewsNet this is several times faster than the string vectorizer and holds
 a few bytes per token instead of a Python string.
 """
@@ -11,38 +11,51 @@ a few bytes per token instead of a Python string.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
-import xxhash
 from scipy import sparse
 
-from .normalize import light_stem
 
 
-class Vocabulary(dict):
-    """Normalized word → stemmed-term id, each word stemmed once.
+@dataclass(frozen=True)
+class Units:
+    """Term-id sequences (sentences) stored flat: ``ids`` of all units end to end, and each unit's length."""
 
-    Ids are 62-bit hashes of the stem, not positions: every process (``--jobs``,
-    Dask workers) gives a word the same id without sharing a table.
-    """
+    ids: np.ndarray
+    lengths: np.ndarray
 
-    def __missing__(self, word: str) -> int:
-        if len(self) > 2_000_000:  # bound the cache on huge, noisy corpora
-            self.clear()
-        tid = self[word] = xxhash.xxh3_64_intdigest(light_stem(word).encode("utf-8")) >> 2
-        return tid
+    @staticmethod
+    def of(units: Sequence[np.ndarray]) -> Units:
+        lengths = np.fromiter(map(len, units), dtype=np.int64, count=len(units))
+        ids = np.concatenate(units).astype(np.int64, copy=False) if len(units) else np.empty(0, dtype=np.int64)
+        return Units(ids, lengths)
 
-    def ids(self, words: list[str]) -> np.ndarray:
-        return np.fromiter(map(self.__getitem__, words), dtype=np.int64, count=len(words))
+    @staticmethod
+    def concat(parts: Sequence[Units]) -> Units:
+        if not parts:
+            return Units(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+        return Units(np.concatenate([p.ids for p in parts]), np.concatenate([p.lengths for p in parts]))
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __getitem__(self, k: int) -> np.ndarray:
+        start = int(self.lengths[:k].sum())
+        return self.ids[start : start + int(self.lengths[k])]
 
 
-def _features(units: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def _units(units: Units | Sequence[np.ndarray]) -> Units:
+    return units if isinstance(units, Units) else Units.of(units)
+
+
+def _features(units: Units | Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Row index and 64-bit feature key of every unigram and bigram occurrence, in one numpy pass."""
-    lengths = np.fromiter(map(len, units), dtype=np.int64, count=len(units))
-    if lengths.sum() == 0:
+    units = _units(units)
+    if len(units.ids) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    ids = np.concatenate(units).astype(np.int64)  # unigram keys are the ids themselves (>= 0)
-    rows = np.repeat(np.arange(len(units), dtype=np.int64), lengths)
+    ids = units.ids  # unigram keys are the ids themselves (>= 0)
+    rows = np.repeat(np.arange(len(units), dtype=np.int64), units.lengths)
     inside = rows[:-1] == rows[1:]  # a bigram never spans two units
     mixed = (ids[:-1][inside].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ ids[1:][inside].astype(np.uint64)
     bigrams = -1 - (mixed >> np.uint64(2)).astype(np.int64)  # bigram keys are negative
@@ -55,7 +68,7 @@ def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> spars
     return counts
 
 
-def document_frequencies(units: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def document_frequencies(units: Units | Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Sorted feature keys and, for each, the number of units containing it."""
     rows, keys = _features(units)
     uniq, cols = np.unique(keys, return_inverse=True)
@@ -83,7 +96,7 @@ class TermVectors:
         out.sort_indices()  # rows in column order: cosine_rows then matches entries without sorting
         return out
 
-    def fit(self, units: Sequence[np.ndarray]) -> TermVectors:
+    def fit(self, units: Units | Sequence[np.ndarray]) -> TermVectors:
         """Learn the feature columns and IDF from ``units`` (sentences)."""
         keys, df = document_frequencies(units)
         return self.from_frequencies(keys, df, len(units))
@@ -95,7 +108,7 @@ class TermVectors:
         self.unigram_ = self.keys_ >= 0
         return self
 
-    def transform(self, units: Sequence[np.ndarray], offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    def transform(self, units: Units | Sequence[np.ndarray], offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         """Vectors of ``units`` and of the documents made of ``units[offsets[d]:offsets[d + 1]]``.
 
         Each row depends on its own terms only, so a partition of a corpus gets the
@@ -103,7 +116,7 @@ class TermVectors:
         rows, keys = _features(units)
         return self._vectors(_counts(rows, np.searchsorted(self.keys_, keys), (len(units), len(self.keys_))), offsets)
 
-    def fit_transform(self, units: Sequence[np.ndarray], offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    def fit_transform(self, units: Units | Sequence[np.ndarray], offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         """:meth:`fit` then :meth:`transform`, with the features extracted once."""
         rows, keys = _features(units)
         uniq, cols = np.unique(keys, return_inverse=True)
@@ -123,22 +136,35 @@ class TermVectors:
         return len(self.keys_)
 
 
-def small_dot(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
-    """``a @ b.T`` as a dense array, for a few rows against a few hundred.
+def gather_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored entries of ``rows``: (position in ``rows``, column, value) arrays, read
+    straight from the CSR arrays (scipy's row indexing costs ~100 µs a call)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = matrix.indptr[rows].astype(np.int64)
+    lengths = matrix.indptr[rows + 1].astype(np.int64) - starts
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+    pos = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return owner, matrix.indices[pos].astype(np.int64), matrix.data[pos]
 
-    Works in the columns ``a`` uses only: scipy's product would transpose ``b``,
-    which costs time in proportion to the whole vocabulary on every call.
+
+def rows_dot(matrix: sparse.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``matrix[left] @ matrix[right].T`` as a dense float32 array, for a few rows against a few hundred.
+
+    Works in the columns the left rows use only: scipy's product would transpose
+    the right rows, which costs time in proportion to the whole vocabulary on every call.
     """
-    cols = np.unique(a.indices)
-    out_shape = (a.shape[0], b.shape[0])
-    if len(cols) == 0 or b.nnz == 0:
+    out_shape = (len(left), len(right))
+    owner_a, cols_a, vals_a = gather_rows(matrix, left)
+    cols = np.unique(cols_a)
+    if len(cols) == 0:
         return np.zeros(out_shape, dtype=np.float32)
-    dense_a = np.zeros((a.shape[0], len(cols)), dtype=np.float32)
-    rows_a = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
-    dense_a[rows_a, np.searchsorted(cols, a.indices)] = a.data
-    pos = np.minimum(np.searchsorted(cols, b.indices), len(cols) - 1)
-    hit = cols[pos] == b.indices
-    dense_b = np.zeros((b.shape[0], len(cols)), dtype=np.float32)
-    rows_b = np.repeat(np.arange(b.shape[0]), np.diff(b.indptr))
-    dense_b[rows_b[hit], pos[hit]] = b.data[hit]
+    owner_b, cols_b, vals_b = gather_rows(matrix, right)
+    if len(cols_b) == 0:
+        return np.zeros(out_shape, dtype=np.float32)
+    dense_a = np.zeros((len(left), len(cols)), dtype=np.float32)
+    dense_a[owner_a, np.searchsorted(cols, cols_a)] = vals_a
+    pos = np.minimum(np.searchsorted(cols, cols_b), len(cols) - 1)
+    hit = cols[pos] == cols_b
+    dense_b = np.zeros((len(right), len(cols)), dtype=np.float32)
+    dense_b[owner_b[hit], pos[hit]] = vals_b[hit]
     return dense_a @ dense_b.T

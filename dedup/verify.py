@@ -20,7 +20,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from .shingle import overlap
 from .tfidf import cosine_rows
-from .vectors import small_dot
+from .vectors import rows_dot
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,7 @@ class Verifier:
         self.corpus = corpus
         self.thresholds = thresholds
         self._sizes = np.array([len(x) for x in corpus.shingles_], dtype=np.int64)
+        self._texts: dict[int, list[str]] = {}
 
     def verify(self, i: int, j: int) -> Verdict:
         return self.verify_many(np.array([[i, j]]))[(i, j)]
@@ -207,18 +208,24 @@ class Verifier:
             else:
                 align.setdefault(i, []).append((j, cos))
         for i, partners in align.items():
-            left = c.sentence_rows(i)
+            left = np.arange(c.offsets_[i], c.offsets_[i + 1])
             rows = np.concatenate([np.arange(c.offsets_[j], c.offsets_[j + 1]) for j, _ in partners])
-            sims = small_dot(left, c.sentence_vectors_[rows]) if len(rows) and left.shape[0] else None
+            sims = rows_dot(c.sentence_vectors_, left, rows) if len(rows) and len(left) else None
             col = 0
             for j, cos in partners:
                 width = int(c.offsets_[j + 1] - c.offsets_[j])
-                sim = sims[:, col : col + width] if sims is not None else np.zeros((left.shape[0], width))
+                sim = sims[:, col : col + width] if sims is not None else np.zeros((len(left), width))
                 col += width
                 fact, matches = fact_alignment(sim, t.fact_sentence)
                 m = _measures(c.shingles_[i], c.shingles_[j], cos, fact, self._dates(i, j))
                 out[(i, j)] = self._verdict(m, matches, i, j)
+        self._texts.clear()
         return out
+
+    def _sentence_texts(self, i: int) -> list[str]:
+        if i not in self._texts:  # a left article meets many partners in a row
+            self._texts[i] = self.corpus.sentence_texts(i)
+        return self._texts[i]
 
     def _dates(self, i: int, j: int) -> tuple[str, str]:
         return self.corpus.articles[i].published, self.corpus.articles[j].published
@@ -227,6 +234,6 @@ class Verifier:
         relation = classify(m, self.thresholds)
         shared = []
         if relation != "distinct" and matches:
-            ta, tb = self.corpus.sentence_texts(i), self.corpus.sentence_texts(j)
+            ta, tb = self._sentence_texts(i), self._sentence_texts(j)
             shared = [SharedSentence(ta[x], tb[y], s) for x, y, s in matches]
         return Verdict(relation, similarity(relation, m), m.jaccard, m.containment, m.cosine, m.fact_score, shared, m)

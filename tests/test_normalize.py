@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 import importlib
 
 n = importlib.import_module("dedup.normalize")  # the package re-exports the function under the same name
-from dedup.normalize import NormConfig, normalize
+from dedup.normalize import NormConfig, normalize, words_at
 
 RULES = [
     (n.nfkc, "ﻻ ﷲ", "لا الله"),
@@ -68,3 +68,53 @@ def test_normalize_is_idempotent_on_arabic(text):
 )
 def test_light_stem(word, stem):
     assert n.light_stem(word) == stem
+
+
+# Characters whose normalization depends on their neighbours (composition, mark
+# order, final sigma, ligatures that fold to two letters) beside plain Arabic.
+TRICKY = list("ابتلمهويءآأإؤئىة ًٌٍَُِّْٰـ٠١٢۳،؛؟«».\n\t\u00a0\u200b\u200f") + [
+    "\u0653", "\u0654", "\u0655", "\ufefb", "\ufef7", "\ufe8d", "\u2026", "\u2033", "Σ", "ΣΑ", "İ", "e\u0301",
+    "\u1100\u1161", "😀", "𝐀", "Ａ", "ﷲ", "\ud800", "x", "_", "-",
+]
+
+
+@given(st.lists(st.sampled_from(TRICKY), max_size=60).map("".join))
+@settings(max_examples=400)
+def test_words_at_gives_the_words_of_normalize_or_declines(text):
+    found = words_at(text)
+    if found is None:
+        return  # the caller normalizes piece by piece
+    words, starts = found
+    assert words == normalize(text).split()
+    assert len(starts) == len(words) and list(starts) == sorted(starts)
+
+
+def test_words_at_declines_where_neighbours_matter_and_reads_offsets():
+    assert words_at("ا\u0653") is None  # ا + madda above compose to آ
+    assert words_at("ΟΔΟΣ") is None  # final sigma depends on the next character
+    assert words_at("قال 😀") is None  # astral symbols: the slow path
+    assert words_at("ﻻ") is None  # one ligature, two letters: the slow path
+    words, starts = words_at("الْعَرَبِيَّةُ  ١٢٣ «أخبار»\u00a0ﺍ")
+    assert words == ["العربيه", "123", "اخبار", "ا"]
+    assert starts.tolist() == [0, 16, 21, 28]
+
+
+def test_words_of_each_sentence_are_the_words_starting_inside_it(seeds_dir):
+    import numpy as np
+
+    from .conftest import saudinewsnet_records
+    from dedup.segment import sentences
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+    texts += [r["content"] for r in saudinewsnet_records(limit=300)]
+    checked = 0
+    for text in texts:
+        found = words_at(text)
+        if found is None:
+            continue
+        words, starts = found
+        for s in sentences(text):
+            lo, hi = np.searchsorted(starts, [s.start, s.end])
+            assert words[lo:hi] == normalize(s.text).split()
+            checked += 1
+    assert checked > 50
