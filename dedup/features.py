@@ -20,7 +20,7 @@ from .segment import sentences
 from .shingle import as_set, shingle_windows
 from .signature import Signer
 from .tfidf import top_terms
-from .vectors import TermVectors, Units
+from .vectors import TermCounts, TermVectors, Units
 
 
 @dataclass
@@ -95,11 +95,12 @@ class Corpus:
         self.min_sentence_words = min_sentence_words
 
     def fit(self, progress: Callable[[int], None] | None = None, analyses: list[Analysis] | None = None,
-            vectorizer: TermVectors | None = None) -> Corpus:
+            vectorizer: TermVectors | None = None, counts: Sequence[TermCounts] | None = None) -> Corpus:
         """Compute the features.
 
         ``analyses`` already made (by :mod:`dedup.parallel` or a Dask worker) are used
-        as they are; a ``vectorizer`` already fitted (on the whole corpus, when this
+        as they are, with the term ``counts`` of their units when these were counted
+        there; a ``vectorizer`` already fitted (on the whole corpus, when this
         is one partition of it) is used instead of fitting one here.
         """
         if analyses is None:
@@ -114,8 +115,11 @@ class Corpus:
         units = Units.concat([an.units for an in self.analyses_])
         # IDF over sentences, not documents: stable on a handful of articles as
         # on a whole archive, so one set of thresholds serves both.
-        self.offsets_ = np.cumsum([0] + [len(an.units) for an in self.analyses_])
-        if vectorizer is None:
+        self.offsets_ = np.cumsum([0] + [len(an.spans) for an in self.analyses_])  # one span per unit
+        if counts is not None:
+            self.vectorizer_ = TermVectors()
+            self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.fit_transform_counts(counts, self.offsets_)
+        elif vectorizer is None:
             self.vectorizer_ = TermVectors()
             self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.fit_transform(units, self.offsets_)
         else:

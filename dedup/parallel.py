@@ -16,6 +16,7 @@ from .article import Article
 from .boilerplate import Boilerplate
 from .features import Analysis, analyze
 from .lexicon import LEXICON
+from .vectors import TermCounts, Units
 
 #: Below this many articles (candidate pairs) the pool costs more than it saves.
 MIN_PARALLEL = 2000
@@ -36,14 +37,17 @@ def _count(texts: list[str]) -> Counter:
     return _STATE["cleaner"].count(texts)
 
 
-def _strip_and_analyze(chunk: list[tuple[str, str]]) -> list[tuple[tuple, Analysis]]:
+def _strip_and_analyze(chunk: list[tuple[str, str]]) -> tuple[list[tuple[tuple, Analysis]], TermCounts]:
     cleaner, (shingle_size, min_words) = _STATE["cleaner"], _STATE["analysis"]
     out = []
     for text, title in chunk:
         stripped = cleaner.strip_text(text)
         article = Article("", text, title=title, clean=stripped[0])
         out.append((stripped, analyze(article, LEXICON, shingle_size, min_words)))
-    return out
+    counts = TermCounts.of(Units.concat([an.units for _, an in out]))
+    for _, an in out:
+        an.units = Units.concat([])  # counted: the parent needs the counts, not the ids
+    return out, counts
 
 
 def _pool(jobs: int):
@@ -54,8 +58,11 @@ def _pool(jobs: int):
 def strip_and_analyze(
     articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int, jobs: int,
     progress: Callable[[int], None] | None = None,
-) -> list[Analysis]:
-    """Fit ``cleaner`` on the corpus, strip every article in place and analyze it, in ``jobs`` processes."""
+) -> tuple[list[Analysis], list[TermCounts]]:
+    """Fit ``cleaner`` on the corpus, strip every article in place and analyze it, in ``jobs`` processes.
+
+    Each process also counts the terms of its articles' units (consecutive slices, in
+    order), so the parent only merges counts to fit the TF-IDF vectors."""
     _STATE.clear()
     _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words))
     with _pool(jobs) as pool:
@@ -65,9 +72,11 @@ def strip_and_analyze(
     cleaner.fit_counts(counts)
     _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
     analyses: list[Analysis] = []
+    counts: list[TermCounts] = []
     with _pool(jobs) as pool:
         pairs = _chunks([(a.text, a.title) for a in articles], jobs)
-        for part in pool.imap(_strip_and_analyze, pairs):
+        for part, part_counts in pool.imap(_strip_and_analyze, pairs):
+            counts.append(part_counts)
             for (clean, removed, kept), an in part:
                 a = articles[len(analyses)]
                 a.clean, a.removed, a.kept = clean, removed, kept
@@ -75,7 +84,7 @@ def strip_and_analyze(
                 if progress:
                     progress(1)
     _STATE.clear()
-    return analyses
+    return analyses, counts
 
 
 

@@ -105,10 +105,10 @@ def cluster_articles(
     corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
     if jobs > 1 and n >= MIN_PARALLEL:
         with _timer(timings, "strip+analyze"):
-            analyses = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
+            analyses, counts = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
                                          jobs, tick("analyze"))
         with _timer(timings, "sign"):
-            corpus.fit(analyses=analyses)
+            corpus.fit(analyses=analyses, counts=counts)
     else:
         with _timer(timings, "boilerplate"):
             cleaner = Boilerplate().fit(a.text for a in articles)

@@ -62,22 +62,47 @@ def _features(units: Units | Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarr
     return np.concatenate([rows, rows[:-1][inside]]), np.concatenate([ids, bigrams])
 
 
-def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
-    counts = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], data: np.ndarray | None = None
+            ) -> sparse.csr_matrix:
+    """Sum of ``data`` (ones) per (row, column), as a CSR matrix with sorted column indices."""
+    data = np.ones(len(rows), dtype=np.float32) if data is None else data
+    counts = sparse.csr_matrix((data, (rows, cols)), shape=shape)
     counts.sum_duplicates()
     return counts
 
 
+@dataclass(frozen=True)
+class TermCounts:
+    """Term counts of some units: their distinct feature keys (sorted) and a units × keys count matrix.
+
+    Counted on slices of a corpus in parallel, then put together by
+    :meth:`TermVectors.fit_transform_counts`.
+    """
+
+    keys: np.ndarray
+    counts: sparse.csr_matrix
+
+    @staticmethod
+    def of(units: Units | Sequence[np.ndarray]) -> TermCounts:
+        units = _units(units)
+        rows, keys = _features(units)
+        uniq, cols = np.unique(keys, return_inverse=True)
+        return TermCounts(uniq, _counts(rows, cols.ravel(), (len(units), len(uniq))))
+
+    def frequencies(self) -> tuple[np.ndarray, np.ndarray]:
+        """The keys and, for each, the number of units containing it."""
+        return self.keys, np.bincount(self.counts.indices, minlength=len(self.keys)).astype(np.int64)
+
+
 def document_frequencies(units: Units | Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Sorted feature keys and, for each, the number of units containing it."""
-    rows, keys = _features(units)
-    uniq, cols = np.unique(keys, return_inverse=True)
-    counts = _counts(rows, cols.ravel(), (len(units), len(uniq)))
-    return uniq, np.bincount(counts.indices, minlength=len(uniq)).astype(np.int64)
+    return TermCounts.of(units).frequencies()
 
 
 def merge_frequencies(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """Sum ``(keys, df)`` pairs counted on separate partitions."""
+    if len(parts) == 1:
+        return parts[0]
     keys = np.concatenate([k for k, _ in parts]) if parts else np.empty(0, dtype=np.int64)
     df = np.concatenate([d for _, d in parts]) if parts else np.empty(0, dtype=np.int64)
     uniq, inverse = np.unique(keys, return_inverse=True)
@@ -90,11 +115,13 @@ class TermVectors:
     def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         m = counts.astype(np.float32)
         m.data = (1 + np.log(m.data)) * self.idf_[m.indices]
-        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        squares = sparse.csr_matrix((m.data * m.data, m.indices, m.indptr), shape=m.shape)
+        norms = np.sqrt(np.asarray(squares.sum(axis=1)).ravel())
         norms[norms == 0] = 1
-        out = sparse.diags(1 / norms).dot(m).tocsr().astype(np.float32)
-        out.sort_indices()  # rows in column order: cosine_rows then matches entries without sorting
-        return out
+        m.data *= np.repeat(1 / norms, np.diff(m.indptr))  # rows scaled in place: the structure stays
+        if not m.has_sorted_indices:
+            m.sort_indices()  # rows in column order: cosine_rows then matches entries without sorting
+        return m
 
     def fit(self, units: Units | Sequence[np.ndarray]) -> TermVectors:
         """Learn the feature columns and IDF from ``units`` (sentences)."""
@@ -118,18 +145,28 @@ class TermVectors:
 
     def fit_transform(self, units: Units | Sequence[np.ndarray], offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         """:meth:`fit` then :meth:`transform`, with the features extracted once."""
-        rows, keys = _features(units)
-        uniq, cols = np.unique(keys, return_inverse=True)
-        counts = _counts(rows, cols.ravel(), (len(units), len(uniq)))
-        self.from_frequencies(uniq, np.bincount(counts.indices, minlength=len(uniq)), len(units))
+        return self.fit_transform_counts([TermCounts.of(units)], offsets)
+
+    def fit_transform_counts(self, parts: Sequence[TermCounts], offsets: np.ndarray
+                             ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """:meth:`fit_transform` of the units counted in ``parts`` (consecutive slices, in order)."""
+        keys, df = merge_frequencies([p.frequencies() for p in parts])
+        self.from_frequencies(keys, df, sum(p.counts.shape[0] for p in parts))
+        blocks = []
+        for p in parts:  # local columns → corpus columns; both sorted, so rows stay in column order
+            c = p.counts
+            blocks.append(sparse.csr_matrix((c.data, np.searchsorted(keys, p.keys)[c.indices], c.indptr),
+                                            shape=(c.shape[0], len(keys))))
+        counts = sparse.vstack(blocks, format="csr") if len(blocks) != 1 else blocks[0]
+        counts.has_sorted_indices = True
         return self._vectors(counts, offsets)
 
     def _vectors(self, counts: sparse.csr_matrix, offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         n_docs = len(offsets) - 1
-        owner = np.repeat(np.arange(n_docs), np.diff(offsets))
-        membership = sparse.csr_matrix((np.ones(counts.shape[0], dtype=np.float32), (owner, np.arange(counts.shape[0]))),
-                                       shape=(n_docs, counts.shape[0]))
-        return self._weigh(counts), self._weigh((membership @ counts).tocsr())
+        owner = np.repeat(np.arange(n_docs), np.diff(offsets))  # document of each unit
+        entry_doc = owner[np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))]
+        doc_counts = _counts(entry_doc, counts.indices, (n_docs, counts.shape[1]), counts.data)
+        return self._weigh(counts), self._weigh(doc_counts)
 
     @property
     def size(self) -> int:
