@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.normalize import normalize
+from dedup.normalize import normalize, tokens
 from dedup.shingle import as_set, word_shingles
 from dedup.signature import Signer
 
@@ -52,7 +52,7 @@ def signatures(n: int = 5000, repeat: int = 3) -> dict:
     signer = Signer(NUM_PERM, 1)
 
     def ours():
-        sets = [as_set(word_shingles(normalize(t).split(), 5)) for t in texts]
+        sets = [as_set(word_shingles(tokens(t), 5)) for t in texts]
         return signer.sign_many(sets)
 
     def python_shingles():
@@ -73,7 +73,7 @@ def signatures(n: int = 5000, repeat: int = 3) -> dict:
             out.append(m)
         return out
 
-    ids = [as_set(word_shingles(normalize(t).split(), 5)) for t in texts]
+    ids = [as_set(word_shingles(tokens(t), 5)) for t in texts]
 
     def ceiling():
         return signer.sign_many(ids)

@@ -15,7 +15,7 @@ from scipy import sparse
 
 from .article import Article
 from .lexicon import LEXICON, Lexicon
-from .normalize import normalize, words_at
+from .normalize import normalize, tokens, words_at
 from .segment import sentences
 from .shingle import as_set, shingle_windows
 from .signature import Signer
@@ -52,7 +52,7 @@ def analyze(article: Article, lexicon: Lexicon = LEXICON, shingle_size: int = 5,
     """Segment and normalize an article once; look each word up in the lexicon once."""
     body = article.body
     spans: list[tuple[int, int]] = []
-    title_words = normalize(article.title).split() if article.title.strip() else []
+    title_words = tokens(article.title) if article.title.strip() else []
     per_sentence, words = _sentence_words(body)
     rows = lexicon.rows(title_words + words)
     terms = lexicon.terms_[rows]

@@ -29,7 +29,7 @@ import numpy as np
 from .article import Article
 from .boilerplate import Boilerplate
 from .candidates import band_keys, optimal_bands
-from .normalize import DEFAULT as NORM, normalize
+from .normalize import DEFAULT as NORM, normalize, tokens
 from .shingle import as_set, word_shingles
 from .signature import SCHEME, Signer, estimate_jaccard
 from .lexicon import LEXICON
@@ -129,8 +129,8 @@ def prepare(articles: Sequence[Article], settings: IndexSettings, signer: Signer
     for a in articles:
         if a.clean is None:
             Boilerplate().strip(a)
-        body = normalize(a.body).split()
-        content = [w for w in body + normalize(a.title).split() if len(w) > 2 and w not in _STOP]
+        body = tokens(a.body)
+        content = [w for w in body + tokens(a.title) if len(w) > 2 and w not in _STOP]
         sets.append(as_set(word_shingles(body, settings.shingle_size)))
         sets.append(as_set((LEXICON.term_ids(content) & 0xFFFFFFFF).astype(np.uint32)))
     sigs = signer.sign_many(sets)

@@ -299,5 +299,6 @@ def words_at(text: str, config: NormConfig = DEFAULT) -> tuple[list[str], np.nda
 
 
 def tokens(text: str, config: NormConfig = DEFAULT) -> list[str]:
-    """Normalized words. Normalize first: ``re``'s ``\\w`` splits Arabic words at diacritics."""
-    return normalize(text, config).split()
+    """Normalized words: ``normalize(text, config).split()``, by the numpy path when it can."""
+    found = words_at(text, config)
+    return found[0] if found is not None else normalize(text, config).split()
