@@ -224,6 +224,11 @@ def _only_blank_between(lines: list[_Line], end: int, start: int) -> bool:
     return all(ln.blank for ln in lines if ln.start >= end and ln.end <= start and ln.start < start)
 
 
+def rebuild_clean(text: str, kept: list[tuple[int, int, int]]) -> str:
+    """The clean text :meth:`Boilerplate.strip_text` made, from the original and its kept segments."""
+    return "\n".join(text[start : start + length] for _, start, length in kept)
+
+
 def strip_corpus(articles: list[Article], cleaner: Boilerplate | None = None) -> Boilerplate:
     """Fit a :class:`Boilerplate` on ``articles`` (unless given one) and strip each in place."""
     cleaner = cleaner or Boilerplate().fit(a.text for a in articles)

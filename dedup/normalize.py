@@ -299,6 +299,7 @@ def words_at(text: str, config: NormConfig = DEFAULT) -> tuple[list[str], np.nda
 
 
 def tokens(text: str, config: NormConfig = DEFAULT) -> list[str]:
-    """Normalized words: ``normalize(text, config).split()``, by the numpy path when it can."""
-    found = words_at(text, config)
+    """Normalized words: ``normalize(text, config).split()``, by the numpy path when it can
+    (for a headline, a few numpy calls cost more than they save)."""
+    found = words_at(text, config) if len(text) > 256 else None
     return found[0] if found is not None else normalize(text, config).split()

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from .article import Article
-from .boilerplate import Boilerplate
+from .boilerplate import Boilerplate, rebuild_clean
 from .features import Analysis, analyze
 from .lexicon import LEXICON
 from .vectors import TermCounts, Units
@@ -28,22 +28,28 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _chunks(items: list, jobs: int) -> list[list]:
-    size = max(200, -(-len(items) // (jobs * 8)))
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def can_fork() -> bool:
+    """Worker processes here are forked: they inherit the articles instead of receiving copies."""
+    return "fork" in mp.get_all_start_methods()
 
 
-def _count(texts: list[str]) -> Counter:
-    return _STATE["cleaner"].count(texts)
+def _chunks(n: int, jobs: int) -> list[tuple[int, int]]:
+    size = max(200, -(-n // (jobs * 8)))
+    return [(i, min(n, i + size)) for i in range(0, n, size)]
 
 
-def _strip_and_analyze(chunk: list[tuple[str, str]]) -> tuple[list[tuple[tuple, Analysis]], TermCounts]:
+def _count(span: tuple[int, int]) -> Counter:
+    return _STATE["cleaner"].count(a.text for a in _STATE["articles"][span[0] : span[1]])
+
+
+def _strip_and_analyze(span: tuple[int, int]) -> tuple[list[tuple[tuple, Analysis]], TermCounts]:
     cleaner, (shingle_size, min_words) = _STATE["cleaner"], _STATE["analysis"]
     out = []
-    for text, title in chunk:
-        stripped = cleaner.strip_text(text)
-        article = Article("", text, title=title, clean=stripped[0])
-        out.append((stripped, analyze(article, LEXICON, shingle_size, min_words)))
+    for a in _STATE["articles"][span[0] : span[1]]:
+        clean, removed, kept = cleaner.strip_text(a.text)
+        article = Article("", a.text, title=a.title, clean=clean)
+        # the clean text is not sent back: the parent rebuilds it from ``kept``
+        out.append(((removed, kept), analyze(article, LEXICON, shingle_size, min_words)))
     counts = TermCounts.of(Units.concat([an.units for _, an in out]))
     for _, an in out:
         an.units = Units.concat([])  # counted: the parent needs the counts, not the ids
@@ -51,8 +57,7 @@ def _strip_and_analyze(chunk: list[tuple[str, str]]) -> tuple[list[tuple[tuple, 
 
 
 def _pool(jobs: int):
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-    return ctx.Pool(jobs)
+    return mp.get_context("fork").Pool(jobs)
 
 
 def strip_and_analyze(
@@ -64,22 +69,21 @@ def strip_and_analyze(
     Each process also counts the terms of its articles' units (consecutive slices, in
     order), so the parent only merges counts to fit the TF-IDF vectors."""
     _STATE.clear()
-    _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words))
+    _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), articles=articles)
     with _pool(jobs) as pool:
-        counts: Counter = Counter()
-        for part in pool.imap(_count, _chunks([a.text for a in articles], jobs)):
-            counts.update(part)
-    cleaner.fit_counts(counts)
+        lines: Counter = Counter()
+        for part in pool.imap(_count, _chunks(len(articles), jobs)):
+            lines.update(part)
+    cleaner.fit_counts(lines)
     _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
     analyses: list[Analysis] = []
     counts: list[TermCounts] = []
     with _pool(jobs) as pool:
-        pairs = _chunks([(a.text, a.title) for a in articles], jobs)
-        for part, part_counts in pool.imap(_strip_and_analyze, pairs):
+        for part, part_counts in pool.imap(_strip_and_analyze, _chunks(len(articles), jobs)):
             counts.append(part_counts)
-            for (clean, removed, kept), an in part:
+            for (removed, kept), an in part:
                 a = articles[len(analyses)]
-                a.clean, a.removed, a.kept = clean, removed, kept
+                a.clean, a.removed, a.kept = rebuild_clean(a.text, kept), removed, kept
                 analyses.append(an)
                 if progress:
                     progress(1)
@@ -101,7 +105,7 @@ def verify_many(verifier, pairs, jobs: int) -> dict:
     Pairs are sorted by first article and cut only between first articles, so each
     article's partners are verified in one batch, as in one process: same verdicts.
     """
-    if jobs < 2 or len(pairs) < MIN_PARALLEL_PAIRS or "fork" not in mp.get_all_start_methods():
+    if jobs < 2 or len(pairs) < MIN_PARALLEL_PAIRS or not can_fork():
         return verifier.verify_many(pairs)
     size = -(-len(pairs) // (jobs * 8))
     cuts = [0]

@@ -16,7 +16,7 @@ from .candidates import candidate_pairs, keyword_pairs
 from .group import Group, group
 from .io import FieldMap, read
 from .features import Corpus
-from .parallel import MIN_PARALLEL, default_jobs, strip_and_analyze, verify_many
+from .parallel import MIN_PARALLEL, can_fork, default_jobs, strip_and_analyze, verify_many
 from .verify import Thresholds, Verdict, Verifier, one_blas_thread
 
 log = logging.getLogger("dedup")
@@ -103,7 +103,7 @@ def cluster_articles(
     tick = (lambda stage: (lambda k: progress(stage, k, n))) if progress else (lambda stage: None)
     jobs = jobs or default_jobs()
     corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
-    if jobs > 1 and n >= MIN_PARALLEL:
+    if jobs > 1 and n >= MIN_PARALLEL and can_fork():
         with _timer(timings, "strip+analyze"):
             analyses, counts = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
                                          jobs, tick("analyze"))

@@ -20,6 +20,7 @@ _CLOSERS = "\"'”’»)]}›"
 _OPENERS = {"«": "»", "“": "”", "‹": "›", "(": ")", "[": "]"}
 _ABBREVIATIONS = {"د", "م", "ص", "ق", "ه", "هـ", "ج", "ت", "أ", "ش", "س", "dr", "mr", "mrs", "no", "st", "vs", "etc", "ib"}
 _WORD_BEFORE = re.compile(r"(\w+)\W*$")
+_ALNUM = re.compile(r"[^\W_]")
 _CLAUSE = re.compile(r"،\s*(?=[وف]\w{2,})")
 
 #: Sentences longer than this many words are cut at clause boundaries.
@@ -91,6 +92,8 @@ def _raw_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    if end - start <= 2 * LONG_SENTENCE_WORDS:  # too short to hold that many words: no need to count them
+        return [(start, end)]
     piece = text[start:end]
     if len(piece.split()) <= LONG_SENTENCE_WORDS:
         return [(start, end)]
@@ -110,9 +113,9 @@ def sentences(text: str, min_words: int = 1) -> list[Sentence]:
     for s, e in _raw_spans(text):
         for s2, e2 in _split_long(text, s, e):
             raw = text[s2:e2]
-            lead = len(raw) - len(raw.lstrip())
-            trail = len(raw.rstrip())
             body = raw.strip()
-            if body and len(body.split()) >= min_words and any(c.isalnum() for c in body):
-                out.append(Sentence(body, s2 + lead, s2 + trail))
+            if not body or (min_words > 1 and len(body.split()) < min_words) or not _ALNUM.search(body):
+                continue
+            lead = raw.index(body[0])  # the first character that strip() kept
+            out.append(Sentence(body, s2 + lead, s2 + lead + len(body)))
     return out

@@ -85,3 +85,17 @@ def test_clean_offsets_map_back_to_the_original_text():
         pos = a.body.index(word)
         start = a.original_offset(pos)
         assert text[start : start + len(word)] == word
+
+
+def test_clean_text_is_rebuilt_from_its_kept_segments(seeds_dir):
+    from dedup.boilerplate import Boilerplate, rebuild_clean
+
+    from .conftest import saudinewsnet_records
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+    texts += [r["content"] for r in saudinewsnet_records(limit=400)] + ["", "   \n  ", "\n\nA+ A-\n"]
+    cleaner = Boilerplate().fit(texts)
+    stripped = [cleaner.strip_text(t) for t in texts]
+    assert any(removed for _, removed, _ in stripped)  # something was stripped: the rebuild is not trivial
+    for text, (clean, _, kept) in zip(texts, stripped):
+        assert rebuild_clean(text, kept) == clean
