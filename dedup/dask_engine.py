@@ -51,7 +51,7 @@ from .metrics import clustering_from_pairs
 from .io import FieldMap, UniqueIds, holds_records, read_path, sources
 from .lexicon import LEXICON
 from .vectors import TermVectors, Units, document_frequencies, merge_frequencies
-from .verify import Verdict, Verifier, one_blas_thread
+from .verify import Verdict, Verifier
 
 log = logging.getLogger("dedup")
 
@@ -209,8 +209,7 @@ def _verify(f: _Features, pairs: np.ndarray, thresholds, *partners: tuple) -> di
     own = np.arange(f.start, f.start + len(f.corpus.articles), dtype=np.int64)
     gids, corpus = _local([(own, f.corpus), *partners])
     local = np.searchsorted(gids, pairs)
-    with one_blas_thread():
-        verdicts = Verifier(corpus, thresholds).verify_many(local)
+    verdicts = Verifier(corpus, thresholds).verify_many(local)
     return {(int(gids[i]), int(gids[j])): v for (i, j), v in verdicts.items()}
 
 
@@ -262,8 +261,7 @@ def _group(thresholds, verdict_parts: list[dict], member_parts: list[tuple]) -> 
         for (i, j), v in part.items():
             local[(int(np.searchsorted(gids, i)), int(np.searchsorted(gids, j)))] = v
     verifier = Verifier(corpus, thresholds)
-    with one_blas_thread():
-        groups = group(len(gids), local, lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
+    groups = group(len(gids), local, lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
     g = gids.tolist()
     return [Group([g[m] for m in x.members], x.relation, [(g[i], g[j], v) for i, j, v in x.edges],
                   {g[k]: g[v] for k, v in x.duplicate_of.items()}) for x in groups]

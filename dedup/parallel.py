@@ -18,9 +18,8 @@ from .features import Analysis, analyze
 from .lexicon import LEXICON
 from .vectors import TermCounts, Units
 
-#: Below this many articles (candidate pairs) the pool costs more than it saves.
+#: Below this many articles the pool costs more than it saves.
 MIN_PARALLEL = 2000
-MIN_PARALLEL_PAIRS = 40_000
 _STATE: dict = {}
 
 
@@ -89,36 +88,3 @@ def strip_and_analyze(
                     progress(1)
     _STATE.clear()
     return analyses, counts
-
-
-
-def _verify(pairs):
-    from .verify import one_blas_thread
-
-    with one_blas_thread():
-        return _STATE["verifier"].verify_many(pairs)
-
-
-def verify_many(verifier, pairs, jobs: int) -> dict:
-    """``verifier.verify_many(pairs)`` in ``jobs`` processes (forked: they share the corpus).
-
-    Pairs are sorted by first article and cut only between first articles, so each
-    article's partners are verified in one batch, as in one process: same verdicts.
-    """
-    if jobs < 2 or len(pairs) < MIN_PARALLEL_PAIRS or not can_fork():
-        return verifier.verify_many(pairs)
-    size = -(-len(pairs) // (jobs * 8))
-    cuts = [0]
-    while cuts[-1] < len(pairs):
-        end = min(len(pairs), cuts[-1] + size)
-        while end < len(pairs) and pairs[end, 0] == pairs[end - 1, 0]:
-            end += 1
-        cuts.append(end)
-    _STATE.clear()
-    _STATE["verifier"] = verifier
-    out: dict = {}
-    with mp.get_context("fork").Pool(jobs) as pool:
-        for part in pool.imap(_verify, [pairs[a:b] for a, b in zip(cuts, cuts[1:])]):
-            out.update(part)
-    _STATE.clear()
-    return out

@@ -16,8 +16,8 @@ from .candidates import candidate_pairs, keyword_pairs
 from .group import Group, group
 from .io import FieldMap, read
 from .features import Corpus
-from .parallel import MIN_PARALLEL, can_fork, default_jobs, strip_and_analyze, verify_many
-from .verify import Thresholds, Verdict, Verifier, one_blas_thread
+from .parallel import MIN_PARALLEL, can_fork, default_jobs, strip_and_analyze
+from .verify import Thresholds, Verdict, Verifier
 
 log = logging.getLogger("dedup")
 
@@ -118,10 +118,10 @@ def cluster_articles(
             corpus.fit(tick("sign"))
     with _timer(timings, "candidates"):
         near, same_story, pairs = find_candidates(corpus, settings)
-    with _timer(timings, "verify"), one_blas_thread():
+    with _timer(timings, "verify"):
         verifier = Verifier(corpus, settings.thresholds)
-        verdicts = verify_many(verifier, pairs, jobs)
-    with _timer(timings, "group"), one_blas_thread():
+        verdicts = verifier.verify_many(pairs)
+    with _timer(timings, "group"):
         groups = group(n, verdicts, lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
     log.info("candidates: %d near-duplicate, %d same-story", len(near), len(same_story))
     return ClusterResult(articles, groups, list(problems or []), verdicts, timings)

@@ -120,7 +120,7 @@ class TermVectors:
         norms[norms == 0] = 1
         m.data *= np.repeat(1 / norms, np.diff(m.indptr))  # rows scaled in place: the structure stays
         if not m.has_sorted_indices:
-            m.sort_indices()  # rows in column order: cosine_rows then matches entries without sorting
+            m.sort_indices()  # rows in column order: the verification kernels merge rows
         return m
 
     def fit(self, units: Units | Sequence[np.ndarray]) -> TermVectors:
@@ -171,37 +171,3 @@ class TermVectors:
     @property
     def size(self) -> int:
         return len(self.keys_)
-
-
-def gather_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The stored entries of ``rows``: (position in ``rows``, column, value) arrays, read
-    straight from the CSR arrays (scipy's row indexing costs ~100 µs a call)."""
-    rows = np.asarray(rows, dtype=np.int64)
-    starts = matrix.indptr[rows].astype(np.int64)
-    lengths = matrix.indptr[rows + 1].astype(np.int64) - starts
-    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
-    pos = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return owner, matrix.indices[pos].astype(np.int64), matrix.data[pos]
-
-
-def rows_dot(matrix: sparse.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """``matrix[left] @ matrix[right].T`` as a dense float32 array, for a few rows against a few hundred.
-
-    Works in the columns the left rows use only: scipy's product would transpose
-    the right rows, which costs time in proportion to the whole vocabulary on every call.
-    """
-    out_shape = (len(left), len(right))
-    owner_a, cols_a, vals_a = gather_rows(matrix, left)
-    cols = np.unique(cols_a)
-    if len(cols) == 0:
-        return np.zeros(out_shape, dtype=np.float32)
-    owner_b, cols_b, vals_b = gather_rows(matrix, right)
-    if len(cols_b) == 0:
-        return np.zeros(out_shape, dtype=np.float32)
-    dense_a = np.zeros((len(left), len(cols)), dtype=np.float32)
-    dense_a[owner_a, np.searchsorted(cols, cols_a)] = vals_a
-    pos = np.minimum(np.searchsorted(cols, cols_b), len(cols) - 1)
-    hit = cols[pos] == cols_b
-    dense_b = np.zeros((len(right), len(cols)), dtype=np.float32)
-    dense_b[owner_b[hit], pos[hit]] = vals_b[hit]
-    return dense_a @ dense_b.T

@@ -12,15 +12,12 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from threadpoolctl import threadpool_limits
-from .shingle import overlap
-from .tfidf import cosine_rows
-from .vectors import rows_dot
+from . import kernels
+from .candidates import day_numbers
 
 
 @dataclass(frozen=True)
@@ -88,38 +85,6 @@ def _days_apart(a: str, b: str) -> float | None:
     return abs((da - db).days)
 
 
-@contextmanager
-def one_blas_thread():
-    """Sentence products on one BLAS thread: a multi-threaded BLAS may sum a product's terms in
-    another order, and the last bits of a similarity must not depend on the machine's
-    threads (the local and the Dask engine, whose workers run BLAS on one thread,
-    must agree to the bit). The products are small; the threads gained little."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
-def fact_alignment(sim: np.ndarray, min_sim: float) -> tuple[float, list[tuple[int, int, float]]]:
-    """Fact score of a sentence-similarity matrix, and its mutual best matches above ``min_sim``.
-
-    The score is the mean of the three best matches seen from each side, averaged
-    over both sides (so it is symmetric); missing matches count as 0.
-    """
-    if sim.shape[0] == 0 or sim.shape[1] == 0:
-        return 0.0, []
-    best_b = sim.argmax(axis=1)
-    best_a = sim.argmax(axis=0)
-    top_a = np.sort(sim.max(axis=1))[::-1][:3]
-    top_b = np.sort(sim.max(axis=0))[::-1][:3]
-    score = (float(top_a.sum()) / 3 + float(top_b.sum()) / 3) / 2  # fewer than three matches: the rest count 0
-    mutual = [
-        (i, int(best_b[i]), float(sim[i, best_b[i]]))
-        for i in range(sim.shape[0])
-        if best_a[best_b[i]] == i and sim[i, best_b[i]] >= min_sim
-    ]
-    mutual.sort(key=lambda t: (-t[2], t[0], t[1]))
-    return float(score), mutual
-
-
 @dataclass(frozen=True)
 class Measures:
     """What verification measures on a pair; :func:`classify` turns it into a relation."""
@@ -159,11 +124,11 @@ def similarity(relation: str, m: Measures) -> float:
     return max(m.containment, blended) if relation == "duplicate" else blended
 
 
-def _measures(set_a, set_b, cosine: float, fact: float, published: tuple[str, str]) -> Measures:
-    small, large = sorted((len(set_a), len(set_b)))
-    days = _days_apart(*published) if all(published) else None
-    jac, con = overlap(set_a, set_b)
-    return Measures(jac, con, cosine, fact, small, large, days)
+def _csr(matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A CSR matrix as the arrays the kernels read, column indices sorted in each row."""
+    if not matrix.has_sorted_indices:
+        matrix = matrix.sorted_indices()
+    return matrix.indptr, matrix.indices, matrix.data
 
 
 class Verifier:
@@ -173,21 +138,30 @@ class Verifier:
         self.corpus = corpus
         self.thresholds = thresholds
         self._sizes = np.array([len(x) for x in corpus.shingles_], dtype=np.int64)
+        self._set_offsets = np.concatenate([[0], np.cumsum(self._sizes)]).astype(np.int64)
+        self._set_ids = (np.concatenate(corpus.shingles_).astype(np.uint32, copy=False) if len(corpus.shingles_)
+                         else np.empty(0, dtype=np.uint32))
+        self._days = day_numbers(a.published for a in corpus.articles)
+        self._docs = _csr(corpus.doc_vectors_)
+        self._offsets = np.asarray(corpus.offsets_, dtype=np.int64)
+        self._sentences = kernels.by_column(*_csr(corpus.sentence_vectors_), self._offsets)
         self._texts: dict[int, list[str]] = {}
 
     def verify(self, i: int, j: int) -> Verdict:
         return self.verify_many(np.array([[i, j]]))[(i, j)]
 
     def verify_many(self, pairs: np.ndarray) -> dict[tuple[int, int], Verdict]:
-        """Verdicts for ``pairs`` (rows ``i < j``), computed in batches per left article."""
-        c, t = self.corpus, self.thresholds
+        """Verdicts for ``pairs`` (rows ``i < j``); the measures of all pairs are made in compiled loops."""
+        t = self.thresholds
         out: dict[tuple[int, int], Verdict] = {}
         if len(pairs) == 0:
             return out
-        cosines = cosine_rows(c.doc_vectors_, pairs)
+        pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+        cosines = kernels.row_cosines(*self._docs, pairs)
         # MinHash Jaccard estimates of all pairs at once: a pair whose texts share
         # little and whose vectors disagree is decided here, without exact measures
-        est = (c.signatures_[pairs[:, 0]] == c.signatures_[pairs[:, 1]]).mean(axis=1)
+        sigs = self.corpus.signatures_
+        est = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
         sizes = self._sizes
         small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
         large = np.maximum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
@@ -199,29 +173,41 @@ class Verifier:
             m = Measures(float(est[k]), float(con_est[k]), float(cosines[k]), 0.0, int(small[k]), int(large[k]), None)
             out[(int(pairs[k, 0]), int(pairs[k, 1]))] = Verdict("distinct", similarity("distinct", m), m.jaccard,
                                                                 m.containment, m.cosine, 0.0, [], m)
-        align: dict[int, list[tuple[int, float]]] = {}
         rest = np.flatnonzero(~quick)
-        for (i, j), cos in zip(pairs[rest].tolist(), cosines[rest].tolist()):
-            m = _measures(c.shingles_[i], c.shingles_[j], cos, 0.0, self._dates(i, j))
-            if shingle_relation(m, t) is None and cos < t.variant_cosine:
+        measured = self._measures(pairs[rest], cosines[rest], small[rest], large[rest])
+        align = [k for k, m in enumerate(measured) if shingle_relation(m, t) is not None or m.cosine >= t.variant_cosine]
+        for k, m in enumerate(measured):
+            if shingle_relation(m, t) is None and m.cosine < t.variant_cosine:
+                i, j = int(pairs[rest[k], 0]), int(pairs[rest[k], 1])
                 out[(i, j)] = self._verdict(m, [], i, j)  # cannot become a variant: skip alignment
-            else:
-                align.setdefault(i, []).append((j, cos))
-        for i, partners in align.items():
-            left = np.arange(c.offsets_[i], c.offsets_[i + 1])
-            rows = np.concatenate([np.arange(c.offsets_[j], c.offsets_[j + 1]) for j, _ in partners])
-            sims = rows_dot(c.sentence_vectors_, left, rows) if len(rows) and len(left) else None
-            col = 0
-            for j, cos in partners:
-                width = int(c.offsets_[j + 1] - c.offsets_[j])
-                sim = sims[:, col : col + width] if sims is not None else np.zeros((len(left), width))
-                col += width
-                fact, matches = fact_alignment(sim, t.fact_sentence)
-                m = _measures(c.shingles_[i], c.shingles_[j], cos, fact, self._dates(i, j))
-                out[(i, j)] = self._verdict(m, matches, i, j)
+        aligned = pairs[rest[align]] if align else np.empty((0, 2), dtype=np.int64)
+        scores, m_pair, m_a, m_b, m_sim = kernels.alignments(*self._sentences, self._offsets, aligned,
+                                                             t.fact_sentence)
+        bounds = np.searchsorted(m_pair, np.arange(len(aligned) + 1))
+        for n, k in enumerate(align):
+            i, j = int(aligned[n, 0]), int(aligned[n, 1])
+            m0 = measured[k]
+            m = Measures(m0.jaccard, m0.containment, m0.cosine, float(scores[n]), m0.smaller, m0.larger, m0.days_apart)
+            lo, hi = bounds[n], bounds[n + 1]
+            matches = list(zip(m_a[lo:hi].tolist(), m_b[lo:hi].tolist(), m_sim[lo:hi].tolist()))
+            matches.sort(key=lambda x: (-x[2], x[0], x[1]))
+            out[(i, j)] = self._verdict(m, matches, i, j)
         self._texts.clear()
         return out
 
+    def _measures(self, pairs: np.ndarray, cosines: np.ndarray, small: np.ndarray, large: np.ndarray) -> list[Measures]:
+        """Exact shingle overlap and days apart of ``pairs`` (fact score 0 until aligned)."""
+        inter = kernels.intersections(self._set_offsets, self._set_ids, pairs)
+        days = np.abs(self._days[pairs[:, 0]] - self._days[pairs[:, 1]])
+        out = []
+        for k, (n, lo, hi, cos, d) in enumerate(zip(inter.tolist(), small.tolist(), large.tolist(), cosines.tolist(),
+                                                     days.tolist())):
+            if lo == 0:  # an empty set: Jaccard 1 only if both are empty
+                jac, con = (1.0 if hi == 0 else 0.0), 0.0
+            else:
+                jac, con = n / (lo + hi - n), n / lo
+            out.append(Measures(jac, con, cos, 0.0, lo, hi, None if d != d else d))
+        return out
     def _sentence_texts(self, i: int) -> list[str]:
         if i not in self._texts:  # a left article meets many partners in a row
             self._texts[i] = self.corpus.sentence_texts(i)

@@ -127,7 +127,7 @@ def test_planted_reposts_recovered_exactly_on_saudinewsnet():
         assert {arts[m].id.split("/")[0] for m in members} == {story}
 
 
-def test_same_groups_and_evidence_for_any_number_of_jobs(monkeypatch):
+def test_same_groups_and_evidence_for_any_number_of_jobs():
     from dedup import parallel
     from dedup.formats import to_json
 
@@ -138,7 +138,6 @@ def test_same_groups_and_evidence_for_any_number_of_jobs(monkeypatch):
         return [Article(r["id"], r["content"], title=r["title"], outlet=r["source"], published=r["date_extracted"])
                 for r in records if r["content"].strip()]
 
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_PAIRS", 100)  # and for verifying
     one, two = cluster_articles(articles(), jobs=1), cluster_articles(articles(), jobs=2)
     assert sum(len(g.members) > 1 for g in one.groups) > 100
     assert to_json(two, explain=True) == to_json(one, explain=True)

@@ -1,4 +1,3 @@
-import numpy as np
 import xxhash
 
 from dedup import lexicon

@@ -1,37 +1,6 @@
 import numpy as np
-from scipy import sparse
 
-from dedup.tfidf import cosine_rows
 from dedup.vectors import TermVectors, document_frequencies, merge_frequencies
-
-
-def _matrix(seed: int) -> sparse.csr_matrix:
-    rng = np.random.default_rng(seed)
-    m = sparse.random(60, 4000, density=0.01, format="csr", dtype=np.float32, random_state=seed)
-    m = m[rng.permutation(60)]
-    m.data[:] = rng.random(m.nnz, dtype=np.float32)
-    m.data[m.indptr[5] : m.indptr[6]] = 0  # an empty row
-    m.eliminate_zeros()
-    # indices out of order inside rows, as some scipy products leave them
-    for r in range(m.shape[0]):
-        lo, hi = m.indptr[r], m.indptr[r + 1]
-        m.indices[lo:hi] = m.indices[lo:hi][::-1].copy()
-        m.data[lo:hi] = m.data[lo:hi][::-1].copy()
-    m.has_sorted_indices = False
-    return m
-
-
-def test_cosine_rows_equals_dense_products():
-    for seed in range(3):
-        m = _matrix(seed)
-        pairs = np.random.default_rng(seed).integers(0, 60, size=(300, 2))
-        pairs[:3, 0] = 5
-        dense = m.toarray().astype(np.float64)
-        want = (dense[pairs[:, 0]] * dense[pairs[:, 1]]).sum(axis=1)
-        got = cosine_rows(m, pairs)
-        assert got.shape == (300,)
-        assert np.allclose(got, want, rtol=1e-5, atol=1e-6)
-        assert np.all(got[:3] == 0)
 
 
 def test_frequencies_summed_over_partitions_give_the_corpus_vectors():

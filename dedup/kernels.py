@@ -1,0 +1,186 @@
+"""Compiled loops of verification (numba, wrapped here once).
+
+Verification compares each candidate pair three ways: the overlap of the two
+shingle sets, the cosine of the two article vectors, and the alignment of
+their sentences. Each is a merge of two sorted arrays, a few hundred entries
+long; in numpy every pair paid a dozen calls' overhead for a few microseconds
+of arithmetic, which made verification a third of the whole job. Here each
+loop runs over all pairs in one call.
+
+The functions are compiled on first use and cached beside the module (or in
+numba's user cache when the package folder is read-only). They take plain
+arrays: a sparse matrix is passed as its CSR ``indptr, indices, data`` with
+column indices sorted inside each row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def intersections(offsets: np.ndarray, ids: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Size of the intersection of the sorted, distinct id sets ``i`` and ``j`` of each pair,
+    set ``d`` being ``ids[offsets[d]:offsets[d + 1]]``."""
+    out = np.zeros(len(pairs), dtype=np.int64)
+    for k in range(len(pairs)):
+        a, a_end = offsets[pairs[k, 0]], offsets[pairs[k, 0] + 1]
+        b, b_end = offsets[pairs[k, 1]], offsets[pairs[k, 1] + 1]
+        n = 0
+        while a < a_end and b < b_end:
+            x, y = ids[a], ids[b]
+            if x == y:
+                n += 1
+                a += 1
+                b += 1
+            elif x < y:
+                a += 1
+            else:
+                b += 1
+        out[k] = n
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _row_dot(indptr, indices, data, r: int, q: int) -> float:
+    """Dot product of rows ``r`` and ``q``: products in float64, summed in column order."""
+    a, a_end = indptr[r], indptr[r + 1]
+    b, b_end = indptr[q], indptr[q + 1]
+    acc = 0.0
+    while a < a_end and b < b_end:
+        x, y = indices[a], indices[b]
+        if x == y:
+            acc += np.float64(data[a]) * np.float64(data[b])
+            a += 1
+            b += 1
+        elif x < y:
+            a += 1
+        else:
+            b += 1
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def row_cosines(indptr, indices, data, pairs: np.ndarray) -> np.ndarray:
+    """Dot products of row pairs of an L2-normalized CSR matrix (their cosines), as float32."""
+    out = np.empty(len(pairs), dtype=np.float32)
+    for k in range(len(pairs)):
+        out[k] = np.float32(_row_dot(indptr, indices, data, pairs[k, 0], pairs[k, 1]))
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _top3_mean(values: np.ndarray) -> float:
+    """Sum of the three largest values divided by 3 (missing ones count 0), summed in float32."""
+    top = np.sort(values)[::-1][:3]
+    acc = np.float32(0.0)
+    for v in top:
+        acc += v
+    return np.float64(acc) / 3
+
+
+@njit(cache=True, nogil=True)
+def by_column(indptr, indices, data, offsets: np.ndarray):
+    """Each article's sentence entries sorted by column, then sentence: the form
+    :func:`alignments` merges. Returns (start of each article, columns, sentence
+    number within the article, values)."""
+    n_docs = len(offsets) - 1
+    starts = np.empty(n_docs + 1, dtype=np.int64)
+    base = indptr[offsets[0]]
+    for d in range(n_docs + 1):
+        starts[d] = indptr[offsets[d]] - base
+    total = starts[n_docs]
+    cols = np.empty(total, dtype=np.int64)
+    rows = np.empty(total, dtype=np.int64)
+    vals = np.empty(total, dtype=np.float32)
+    for d in range(n_docs):
+        lo, hi = starts[d], starts[d + 1]
+        if hi == lo:
+            continue
+        local_rows = np.empty(hi - lo, dtype=np.int64)
+        for r in range(offsets[d], offsets[d + 1]):
+            for e in range(indptr[r], indptr[r + 1]):
+                local_rows[e - base - lo] = r - offsets[d]
+        order = np.argsort(indices[base + lo : base + hi].astype(np.int64), kind="mergesort")  # stable: rows stay in order
+        for n in range(hi - lo):
+            e = base + lo + order[n]
+            cols[lo + n] = indices[e]
+            rows[lo + n] = local_rows[order[n]]
+            vals[lo + n] = data[e]
+    return starts, cols, rows, vals
+
+
+@njit(cache=True, nogil=True)
+def alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray, min_sim: float):
+    """Sentence alignment of each pair: its fact score and its mutual best matches.
+
+    For the sentences ``offsets[i]..offsets[i + 1]`` of ``i`` against those of ``j``,
+    the similarity matrix holds the cosine of each sentence pair, made in one merge
+    of the two articles' entries by column (:func:`by_column`); each cosine sums its
+    products in column order, in float64. The fact score is the mean of the three
+    best matches seen from each side, averaged over both sides; a mutual best match
+    (each sentence the other's best, the first one on ties) at or above ``min_sim``
+    is a shared sentence.
+
+    Returns the scores and the matches as flat arrays: pair index, sentence of
+    ``i``, sentence of ``j``, similarity (in row order within a pair).
+    """
+    scores = np.zeros(len(pairs), dtype=np.float64)
+    room = 0  # at most one match per sentence of i
+    for k in range(len(pairs)):
+        room += offsets[pairs[k, 0] + 1] - offsets[pairs[k, 0]]
+    m_pair = np.empty(room, dtype=np.int64)
+    m_a = np.empty(room, dtype=np.int64)
+    m_b = np.empty(room, dtype=np.int64)
+    m_sim = np.empty(room, dtype=np.float64)
+    found = 0
+    for k in range(len(pairs)):
+        i, j = pairs[k, 0], pairs[k, 1]
+        n_a, n_b = offsets[i + 1] - offsets[i], offsets[j + 1] - offsets[j]
+        if n_a == 0 or n_b == 0:
+            continue
+        acc = np.zeros((n_a, n_b), dtype=np.float64)
+        a, a_end = starts[i], starts[i + 1]
+        b, b_end = starts[j], starts[j + 1]
+        while a < a_end and b < b_end:
+            if cols[a] < cols[b]:
+                a += 1
+            elif cols[a] > cols[b]:
+                b += 1
+            else:  # a column both use: every sentence pair holding it gets its product
+                a2, b2 = a, b
+                while a2 < a_end and cols[a2] == cols[a]:
+                    a2 += 1
+                while b2 < b_end and cols[b2] == cols[b]:
+                    b2 += 1
+                for p in range(a, a2):
+                    for q in range(b, b2):
+                        acc[rows[p], rows[q]] += np.float64(vals[p]) * np.float64(vals[q])
+                a, b = a2, b2
+        sim = acc.astype(np.float32)
+        row_best = np.empty(n_a, dtype=np.int64)
+        row_max = np.empty(n_a, dtype=np.float32)
+        for x in range(n_a):
+            best = 0
+            for y in range(1, n_b):
+                if sim[x, y] > sim[x, best]:
+                    best = y
+            row_best[x] = best
+            row_max[x] = sim[x, best]
+        col_best = np.empty(n_b, dtype=np.int64)
+        col_max = np.empty(n_b, dtype=np.float32)
+        for y in range(n_b):
+            best = 0
+            for x in range(1, n_a):
+                if sim[x, y] > sim[best, y]:
+                    best = x
+            col_best[y] = best
+            col_max[y] = sim[best, y]
+        scores[k] = (_top3_mean(row_max) + _top3_mean(col_max)) / 2
+        for x in range(n_a):
+            y = row_best[x]
+            if col_best[y] == x and row_max[x] >= min_sim:
+                m_pair[found], m_a[found], m_b[found], m_sim[found] = k, x, y, row_max[x]
+                found += 1
+    return scores, m_pair[:found], m_a[:found], m_b[:found], m_sim[:found]

@@ -1,0 +1,72 @@
+"""The compiled verification loops against plain numpy versions of the same arithmetic."""
+
+import numpy as np
+from scipy import sparse
+
+from dedup import kernels
+
+
+def _matrix(seed: int, rows: int = 60, cols: int = 400) -> sparse.csr_matrix:
+    m = sparse.random(rows, cols, density=0.05, format="csr", dtype=np.float32, random_state=seed)
+    m.data[m.indptr[5] : m.indptr[6]] = 0  # an empty row
+    m.eliminate_zeros()
+    m.sort_indices()
+    return m
+
+
+def test_intersections_count_the_common_ids_of_sorted_sets():
+    rng = np.random.default_rng(1)
+    sets = [np.unique(rng.integers(0, 300, size=rng.integers(0, 120))).astype(np.uint32) for _ in range(30)]
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])]).astype(np.int64)
+    pairs = rng.integers(0, 30, size=(400, 2)).astype(np.int64)
+    got = kernels.intersections(offsets, np.concatenate(sets), pairs)
+    want = [len(np.intersect1d(sets[i], sets[j])) for i, j in pairs]
+    assert got.tolist() == want
+    assert any(w == 0 for w in want) and any(w > 10 for w in want)
+
+
+def test_row_cosines_equal_dense_products():
+    for seed in range(3):
+        m = _matrix(seed)
+        pairs = np.random.default_rng(seed).integers(0, 60, size=(300, 2)).astype(np.int64)
+        pairs[:3, 0] = 5
+        dense = m.toarray().astype(np.float64)
+        want = (dense[pairs[:, 0]] * dense[pairs[:, 1]]).sum(axis=1)
+        got = kernels.row_cosines(m.indptr, m.indices, m.data, pairs)
+        assert got.dtype == np.float32
+        assert np.allclose(got, want, rtol=1e-6, atol=1e-7)
+        assert np.all(got[:3] == 0)
+
+
+def _reference_alignment(sim: np.ndarray, min_sim: float):
+    """The fact score and mutual best matches, as numpy states them."""
+    if sim.size == 0:
+        return 0.0, []
+    top_a = np.sort(sim.max(axis=1))[::-1][:3]
+    top_b = np.sort(sim.max(axis=0))[::-1][:3]
+    score = (float(top_a.sum()) / 3 + float(top_b.sum()) / 3) / 2
+    best_b, best_a = sim.argmax(axis=1), sim.argmax(axis=0)
+    mutual = [(x, int(best_b[x]), float(sim[x, best_b[x]])) for x in range(sim.shape[0])
+              if best_a[best_b[x]] == x and sim[x, best_b[x]] >= min_sim]
+    return score, mutual
+
+
+def test_alignments_match_the_dense_similarity_matrix():
+    m = _matrix(7, rows=80, cols=60)  # few columns: sentences share terms, and some tie
+    m.data[: m.indptr[3]] = 1.0
+    offsets = np.array([0, 3, 3, 20, 21, 45, 80], dtype=np.int64)  # article 1 has no sentences
+    pairs = np.array([[0, 2], [1, 2], [2, 4], [3, 5], [0, 0], [4, 5]], dtype=np.int64)
+    scores, m_pair, m_a, m_b, m_sim = kernels.alignments(*kernels.by_column(m.indptr, m.indices, m.data, offsets),
+                                                         offsets, pairs, 0.05)
+    dense = m.toarray().astype(np.float64)
+    matched = 0
+    for k, (i, j) in enumerate(pairs):
+        a, b = dense[offsets[i] : offsets[i + 1]], dense[offsets[j] : offsets[j + 1]]
+        score, mutual = _reference_alignment((a @ b.T).astype(np.float32), 0.05)
+        assert abs(scores[k] - score) < 1e-6
+        got = [(int(x), int(y), float(s)) for p, x, y, s in zip(m_pair, m_a, m_b, m_sim) if p == k]
+        assert [(x, y) for x, y, _ in got] == [(x, y) for x, y, _ in mutual]
+        assert np.allclose([s for *_, s in got], [s for *_, s in mutual], rtol=1e-6)
+        matched += len(got)
+    assert matched > 5
+    assert scores[1] == 0  # no sentences on one side
