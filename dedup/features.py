@@ -20,7 +20,7 @@ from .segment import sentences
 from .shingle import as_set, shingle_windows
 from .signature import Signer
 from .tfidf import top_terms
-from .vectors import TermCounts, TermVectors, Units
+from .vectors import NO_UNITS, TermCounts, TermVectors, Units
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Analysis:
     """What one article contributes: its alignable units (title and sentences) as
     term ids with their offsets, and its shingle set."""
 
-    spans: list[tuple[int, int]]  # offsets into ``Article.body``; (-1, -1) is the title
+    spans: np.ndarray  # (units, 2) offsets into ``Article.body``; (-1, -1) is the title
     units: Units  # term ids of each unit
     shingles: np.ndarray
 
@@ -75,7 +75,8 @@ def analyze(article: Article, lexicon: Lexicon = LEXICON, shingle_size: int = 5,
         lead = len(body) - len(body.lstrip())
         spans.append((lead, len(body.rstrip())))
         pieces.append(np.concatenate(short))
-    return Analysis(spans, Units.of(pieces), as_set(shingle_windows(hashes, shingle_size)))
+    return Analysis(np.array(spans, dtype=np.int64).reshape(-1, 2), Units.of(pieces),
+                    as_set(shingle_windows(hashes, shingle_size)))
 
 
 class Corpus:
@@ -95,12 +96,13 @@ class Corpus:
         self.min_sentence_words = min_sentence_words
 
     def fit(self, progress: Callable[[int], None] | None = None, analyses: list[Analysis] | None = None,
-            vectorizer: TermVectors | None = None, counts: Sequence[TermCounts] | None = None) -> Corpus:
+            vectorizer: TermVectors | None = None, counts: Sequence[TermCounts] | None = None,
+            signatures: np.ndarray | None = None) -> Corpus:
         """Compute the features.
 
         ``analyses`` already made (by :mod:`dedup.parallel` or a Dask worker) are used
-        as they are, with the term ``counts`` of their units when these were counted
-        there; a ``vectorizer`` already fitted (on the whole corpus, when this
+        as they are, with the term ``counts`` of their units and their ``signatures``
+        when these were made there; a ``vectorizer`` already fitted (on the whole corpus, when this
         is one partition of it) is used instead of fitting one here.
         """
         if analyses is None:
@@ -111,7 +113,9 @@ class Corpus:
                     progress(1)
         self.analyses_ = analyses
         self.shingles_ = [an.shingles for an in self.analyses_]
-        self.signatures_ = Signer(self.num_perm, self.seed).sign_many(self.shingles_)
+        if signatures is None:
+            signatures = Signer(self.num_perm, self.seed).sign_many(self.shingles_)
+        self.signatures_ = signatures
         units = Units.concat([an.units for an in self.analyses_])
         # IDF over sentences, not documents: stable on a handful of articles as
         # on a whole archive, so one set of thresholds serves both.
@@ -126,7 +130,7 @@ class Corpus:
             self.vectorizer_ = vectorizer
             self.sentence_vectors_, self.doc_vectors_ = vectorizer.transform(units, self.offsets_)
         for an in self.analyses_:
-            an.units = Units.concat([])  # vectorized: the term ids are no longer needed
+            an.units = NO_UNITS  # vectorized: the term ids are no longer needed
         return self
 
     def take(self, indices: Sequence[int]) -> Corpus:
@@ -164,7 +168,7 @@ class Corpus:
 
     def sentence_texts(self, i: int) -> list[str]:
         a = self.articles[i]
-        return [a.title.strip() if s < 0 else a.body[s:e] for s, e in self.analyses_[i].spans]
+        return [a.title.strip() if s < 0 else a.body[s:e] for s, e in self.analyses_[i].spans.tolist()]
 
     def keywords(self, k: int) -> list[np.ndarray]:
         """Each article's ``k`` heaviest single-word terms."""

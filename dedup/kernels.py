@@ -91,8 +91,8 @@ def by_column(indptr, indices, data, offsets: np.ndarray):
     for d in range(n_docs + 1):
         starts[d] = indptr[offsets[d]] - base
     total = starts[n_docs]
-    cols = np.empty(total, dtype=np.int64)
-    rows = np.empty(total, dtype=np.int64)
+    cols = np.empty(total, dtype=indices.dtype)
+    rows = np.empty(total, dtype=np.int32)  # a sentence's number within its article
     vals = np.empty(total, dtype=np.float32)
     for d in range(n_docs):
         lo, hi = starts[d], starts[d + 1]

@@ -11,12 +11,16 @@ import multiprocessing as mp
 import os
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
 
 from .article import Article
 from .boilerplate import Boilerplate, rebuild_clean
 from .features import Analysis, analyze
 from .lexicon import LEXICON
-from .vectors import TermCounts, Units
+from .signature import Signer
+from .vectors import NO_UNITS, TermCounts, Units
 
 #: Below this many articles the pool costs more than it saves.
 MIN_PARALLEL = 2000
@@ -41,34 +45,69 @@ def _count(span: tuple[int, int]) -> Counter:
     return _STATE["cleaner"].count(a.text for a in _STATE["articles"][span[0] : span[1]])
 
 
-def _strip_and_analyze(span: tuple[int, int]) -> tuple[list[tuple[tuple, Analysis]], TermCounts]:
-    cleaner, (shingle_size, min_words) = _STATE["cleaner"], _STATE["analysis"]
-    out = []
+@dataclass
+class _Chunk:
+    """What a process sends back for a slice of articles, packed in a few arrays: unpickling
+    a hundred thousand small objects in the parent took time from the workers."""
+
+    stripped: list[tuple[list, list]]  # removed spans and kept segments (the clean text is rebuilt)
+    span_counts: np.ndarray
+    spans: np.ndarray  # (units, 2)
+    set_sizes: np.ndarray
+    sets: np.ndarray  # shingle sets end to end
+    signatures: np.ndarray
+    counts: TermCounts
+
+    def analyses(self) -> list[Analysis]:
+        if not len(self.set_sizes):
+            return []
+        spans = np.split(self.spans, np.cumsum(self.span_counts)[:-1])
+        sets = np.split(self.sets, np.cumsum(self.set_sizes)[:-1])
+        return [Analysis(s, NO_UNITS, x) for s, x in zip(spans, sets)]
+
+
+def _strip_and_analyze(span: tuple[int, int]) -> _Chunk:
+    cleaner, (shingle_size, min_words), signer = _STATE["cleaner"], _STATE["analysis"], _STATE["signer"]
+    stripped, analyses = [], []
     for a in _STATE["articles"][span[0] : span[1]]:
         clean, removed, kept = cleaner.strip_text(a.text)
-        article = Article("", a.text, title=a.title, clean=clean)
-        # the clean text is not sent back: the parent rebuilds it from ``kept``
-        out.append(((removed, kept), analyze(article, LEXICON, shingle_size, min_words)))
-    counts = TermCounts.of(Units.concat([an.units for _, an in out]))
-    for _, an in out:
-        an.units = Units.concat([])  # counted: the parent needs the counts, not the ids
-    return out, counts
+        stripped.append((removed, kept))
+        analyses.append(analyze(Article("", a.text, title=a.title, clean=clean), LEXICON, shingle_size, min_words))
+    return _Chunk(
+        stripped,
+        np.array([len(an.spans) for an in analyses], dtype=np.int64),
+        np.concatenate([an.spans for an in analyses]) if analyses else np.empty((0, 2), dtype=np.int64),
+        np.array([len(an.shingles) for an in analyses], dtype=np.int64),
+        np.concatenate([an.shingles for an in analyses]) if analyses else np.empty(0, dtype=np.uint32),
+        signer.sign_many([an.shingles for an in analyses]),
+        TermCounts.of(Units.concat([an.units for an in analyses])),  # the parent needs the counts, not the ids
+    )
 
 
 def _pool(jobs: int):
     return mp.get_context("fork").Pool(jobs)
 
 
+@dataclass
+class Analyzed:
+    """The analyses of a corpus made in several processes, with each slice's term counts and
+    the MinHash signatures of all articles."""
+
+    analyses: list[Analysis]
+    counts: list[TermCounts]
+    signatures: np.ndarray
+
+
 def strip_and_analyze(
-    articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int, jobs: int,
+    articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int, signer: Signer, jobs: int,
     progress: Callable[[int], None] | None = None,
-) -> tuple[list[Analysis], list[TermCounts]]:
-    """Fit ``cleaner`` on the corpus, strip every article in place and analyze it, in ``jobs`` processes.
+) -> Analyzed:
+    """Fit ``cleaner`` on the corpus, strip every article in place, analyze and sign it, in ``jobs`` processes.
 
     Each process also counts the terms of its articles' units (consecutive slices, in
     order), so the parent only merges counts to fit the TF-IDF vectors."""
     _STATE.clear()
-    _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), articles=articles)
+    _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), articles=articles, signer=signer)
     with _pool(jobs) as pool:
         lines: Counter = Counter()
         for part in pool.imap(_count, _chunks(len(articles), jobs)):
@@ -77,14 +116,17 @@ def strip_and_analyze(
     _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
     analyses: list[Analysis] = []
     counts: list[TermCounts] = []
+    signatures: list[np.ndarray] = []
     with _pool(jobs) as pool:
-        for part, part_counts in pool.imap(_strip_and_analyze, _chunks(len(articles), jobs)):
-            counts.append(part_counts)
-            for (removed, kept), an in part:
+        for chunk in pool.imap(_strip_and_analyze, _chunks(len(articles), jobs)):
+            counts.append(chunk.counts)
+            signatures.append(chunk.signatures)
+            for (removed, kept), an in zip(chunk.stripped, chunk.analyses()):
                 a = articles[len(analyses)]
                 a.clean, a.removed, a.kept = rebuild_clean(a.text, kept), removed, kept
                 analyses.append(an)
                 if progress:
                     progress(1)
     _STATE.clear()
-    return analyses, counts
+    return Analyzed(analyses, counts, np.concatenate(signatures) if signatures else
+                    np.empty((0, signer.num_perm), dtype=np.uint32))

@@ -17,6 +17,7 @@ from .group import Group, group
 from .io import FieldMap, read
 from .features import Corpus
 from .parallel import MIN_PARALLEL, can_fork, default_jobs, strip_and_analyze
+from .signature import Signer
 from .verify import Thresholds, Verdict, Verifier
 
 log = logging.getLogger("dedup")
@@ -104,11 +105,11 @@ def cluster_articles(
     jobs = jobs or default_jobs()
     corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
     if jobs > 1 and n >= MIN_PARALLEL and can_fork():
-        with _timer(timings, "strip+analyze"):
-            analyses, counts = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
-                                         jobs, tick("analyze"))
-        with _timer(timings, "sign"):
-            corpus.fit(analyses=analyses, counts=counts)
+        with _timer(timings, "strip+analyze+sign"):
+            done = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
+                                     Signer(settings.num_perm, settings.seed), jobs, tick("analyze"))
+        with _timer(timings, "tf-idf"):
+            corpus.fit(analyses=done.analyses, counts=done.counts, signatures=done.signatures)
     else:
         with _timer(timings, "boilerplate"):
             cleaner = Boilerplate().fit(a.text for a in articles)

@@ -45,6 +45,10 @@ class Units:
         return self.ids[start : start + int(self.lengths[k])]
 
 
+#: Units of an analysis whose terms were already counted or vectorized.
+NO_UNITS = Units(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+
+
 def _units(units: Units | Sequence[np.ndarray]) -> Units:
     return units if isinstance(units, Units) else Units.of(units)
 
