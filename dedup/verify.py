@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 from . import kernels
@@ -39,9 +40,9 @@ class Thresholds:
                 raise ValueError(f"{name} must be in [0.0, 1.0], got {value}")
 
 
-@dataclass(frozen=True)
-class SharedSentence:
-    """A sentence of each article that say the same thing."""
+class SharedSentence(NamedTuple):
+    """A sentence of each article that say the same thing (a named tuple: verification
+    makes hundreds of thousands, and a frozen dataclass is slow to build)."""
 
     a: str
     b: str
@@ -124,6 +125,9 @@ def similarity(relation: str, m: Measures) -> float:
     return max(m.containment, blended) if relation == "duplicate" else blended
 
 
+_RELATIONS = ("distinct", "variant", "duplicate")
+
+
 def _csr(matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A CSR matrix as the arrays the kernels read, column indices sorted in each row."""
     if not matrix.has_sorted_indices:
@@ -151,75 +155,72 @@ class Verifier:
         return self.verify_many(np.array([[i, j]]))[(i, j)]
 
     def verify_many(self, pairs: np.ndarray) -> dict[tuple[int, int], Verdict]:
-        """Verdicts for ``pairs`` (rows ``i < j``); the measures of all pairs are made in compiled loops."""
+        """Verdicts for ``pairs`` (rows ``i < j``).
+
+        The measures of all pairs are made in compiled loops and classified in numpy,
+        by the same rules as :func:`classify` and :func:`similarity`, stated on arrays.
+        """
         t = self.thresholds
-        out: dict[tuple[int, int], Verdict] = {}
         if len(pairs) == 0:
-            return out
+            return {}
         pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
-        cosines = kernels.row_cosines(*self._docs, pairs)
+        first, second = pairs[:, 0], pairs[:, 1]
+        cos = kernels.row_cosines(*self._docs, pairs).astype(np.float64)
         # MinHash Jaccard estimates of all pairs at once: a pair whose texts share
         # little and whose vectors disagree is decided here, without exact measures
         sigs = self.corpus.signatures_
-        est = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
-        sizes = self._sizes
-        small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
-        large = np.maximum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+        est = (sigs[first] == sigs[second]).mean(axis=1)
+        small = np.minimum(self._sizes[first], self._sizes[second])
+        large = np.maximum(self._sizes[first], self._sizes[second])
         # containment from the estimate, |A∩B| = J(|A|+|B|)/(1+J): trusted where the sizes are close
         con_est = est * (small + large) / ((1 + est) * np.maximum(small, 1))
-        quick = (cosines < t.variant_cosine) & (est < min(0.2, t.duplicate_jaccard / 2)) & (
+        quick = (cos < t.variant_cosine) & (est < min(0.2, t.duplicate_jaccard / 2)) & (
             (small < 20) | ((small >= 0.2 * large) & (con_est < t.duplicate_containment - 0.3)))
-        for k in np.flatnonzero(quick).tolist():
-            m = Measures(float(est[k]), float(con_est[k]), float(cosines[k]), 0.0, int(small[k]), int(large[k]), None)
-            out[(int(pairs[k, 0]), int(pairs[k, 1]))] = Verdict("distinct", similarity("distinct", m), m.jaccard,
-                                                                m.containment, m.cosine, 0.0, [], m)
         rest = np.flatnonzero(~quick)
-        measured = self._measures(pairs[rest], cosines[rest], small[rest], large[rest])
-        align = [k for k, m in enumerate(measured) if shingle_relation(m, t) is not None or m.cosine >= t.variant_cosine]
-        for k, m in enumerate(measured):
-            if shingle_relation(m, t) is None and m.cosine < t.variant_cosine:
-                i, j = int(pairs[rest[k], 0]), int(pairs[rest[k], 1])
-                out[(i, j)] = self._verdict(m, [], i, j)  # cannot become a variant: skip alignment
-        aligned = pairs[rest[align]] if align else np.empty((0, 2), dtype=np.int64)
-        scores, m_pair, m_a, m_b, m_sim = kernels.alignments(*self._sentences, self._offsets, aligned,
+        inter = kernels.intersections(self._set_offsets, self._set_ids, pairs[rest])
+        lo, hi = small[rest], large[rest]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            jac, con = est.copy(), con_est.copy()
+            jac[rest] = np.where(lo == 0, np.where(hi == 0, 1.0, 0.0), inter / (lo + hi - inter))
+            con[rest] = np.where(lo == 0, 0.0, inter / lo)
+        days = np.abs(self._days[first] - self._days[second])
+        days[quick] = np.nan  # decided without them
+        dup = (jac >= t.duplicate_jaccard) | ((con >= t.duplicate_containment) & (small >= 0.5 * large))
+        contained = ~dup & (con >= t.duplicate_containment) & (small >= 20)
+        # aligned: every pair that can be related (the rest cannot become variants)
+        align = ~quick & (dup | contained | (cos >= t.variant_cosine))
+        aligned = np.flatnonzero(align)
+        fact = np.zeros(len(pairs))
+        scores, m_pair, m_a, m_b, m_sim = kernels.alignments(*self._sentences, self._offsets, pairs[aligned],
                                                              t.fact_sentence)
-        bounds = np.searchsorted(m_pair, np.arange(len(aligned) + 1))
-        for n, k in enumerate(align):
-            i, j = int(aligned[n, 0]), int(aligned[n, 1])
-            m0 = measured[k]
-            m = Measures(m0.jaccard, m0.containment, m0.cosine, float(scores[n]), m0.smaller, m0.larger, m0.days_apart)
-            lo, hi = bounds[n], bounds[n + 1]
-            matches = list(zip(m_a[lo:hi].tolist(), m_b[lo:hi].tolist(), m_sim[lo:hi].tolist()))
-            matches.sort(key=lambda x: (-x[2], x[0], x[1]))
-            out[(i, j)] = self._verdict(m, matches, i, j)
+        fact[aligned] = scores
+        relation = np.where(dup, 2, np.where(contained | ((fact >= t.variant_facts) & (cos >= t.variant_cosine)), 1, 0))
+        relation[quick] = 0
+        relation[(relation == 1) & (days > t.max_days)] = 0  # NaN (unknown) keeps the variant
+        blended = np.minimum(1.0, 0.5 * fact + 0.5 * cos)
+        sim = np.where(relation == 2, np.maximum(con, blended), blended)
+        # shared sentences of related pairs, best first
+        shared: dict[int, list[tuple[int, int, float]]] = {}
+        keep = relation[aligned[m_pair]] > 0 if len(m_pair) else np.zeros(0, dtype=bool)
+        for k, x, y, v in zip(aligned[m_pair[keep]].tolist(), m_a[keep].tolist(), m_b[keep].tolist(),
+                              m_sim[keep].tolist()):
+            shared.setdefault(k, []).append((x, y, v))
+        out: dict[tuple[int, int], Verdict] = {}
+        for k, (i, j, rel, sm, ja, co, cs, fa, s_, l_, d) in enumerate(zip(
+                first.tolist(), second.tolist(), relation.tolist(), sim.tolist(), jac.tolist(), con.tolist(),
+                cos.tolist(), fact.tolist(), small.tolist(), large.tolist(), days.tolist())):
+            m = Measures(ja, co, cs, fa, s_, l_, None if d != d else d)
+            matches = shared.get(k)
+            out[(i, j)] = Verdict(_RELATIONS[rel], sm, ja, co, cs, fa, self._shared(i, j, matches) if matches else [], m)
         self._texts.clear()
         return out
 
-    def _measures(self, pairs: np.ndarray, cosines: np.ndarray, small: np.ndarray, large: np.ndarray) -> list[Measures]:
-        """Exact shingle overlap and days apart of ``pairs`` (fact score 0 until aligned)."""
-        inter = kernels.intersections(self._set_offsets, self._set_ids, pairs)
-        days = np.abs(self._days[pairs[:, 0]] - self._days[pairs[:, 1]])
-        out = []
-        for k, (n, lo, hi, cos, d) in enumerate(zip(inter.tolist(), small.tolist(), large.tolist(), cosines.tolist(),
-                                                     days.tolist())):
-            if lo == 0:  # an empty set: Jaccard 1 only if both are empty
-                jac, con = (1.0 if hi == 0 else 0.0), 0.0
-            else:
-                jac, con = n / (lo + hi - n), n / lo
-            out.append(Measures(jac, con, cos, 0.0, lo, hi, None if d != d else d))
-        return out
+    def _shared(self, i: int, j: int, matches: list[tuple[int, int, float]]) -> list[SharedSentence]:
+        matches.sort(key=lambda x: (-x[2], x[0], x[1]))
+        ta, tb = self._sentence_texts(i), self._sentence_texts(j)
+        return [SharedSentence(ta[x], tb[y], s) for x, y, s in matches]
+
     def _sentence_texts(self, i: int) -> list[str]:
         if i not in self._texts:  # a left article meets many partners in a row
             self._texts[i] = self.corpus.sentence_texts(i)
         return self._texts[i]
-
-    def _dates(self, i: int, j: int) -> tuple[str, str]:
-        return self.corpus.articles[i].published, self.corpus.articles[j].published
-
-    def _verdict(self, m: Measures, matches: list[tuple[int, int, float]], i: int, j: int) -> Verdict:
-        relation = classify(m, self.thresholds)
-        shared = []
-        if relation != "distinct" and matches:
-            ta, tb = self._sentence_texts(i), self._sentence_texts(j)
-            shared = [SharedSentence(ta[x], tb[y], s) for x, y, s in matches]
-        return Verdict(relation, similarity(relation, m), m.jaccard, m.containment, m.cosine, m.fact_score, shared, m)

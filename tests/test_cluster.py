@@ -141,3 +141,28 @@ def test_same_groups_and_evidence_for_any_number_of_jobs():
     one, two = cluster_articles(articles(), jobs=1), cluster_articles(articles(), jobs=2)
     assert sum(len(g.members) > 1 for g in one.groups) > 100
     assert to_json(two, explain=True) == to_json(one, explain=True)
+
+
+def test_the_garbage_collector_is_off_during_a_job_and_restored_after(seeds_dir):
+    import gc
+
+    from dedup import pipeline
+
+    seen = []
+    real = pipeline._cluster_articles
+
+    def spy(*args):
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    pipeline._cluster_articles = spy
+    try:
+        assert gc.isenabled()
+        cluster(str(seeds_dir))
+        assert seen == [False] and gc.isenabled()
+        gc.disable()  # a caller that keeps it off finds it off
+        cluster(str(seeds_dir))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        pipeline._cluster_articles = real
