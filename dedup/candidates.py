@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from . import kernels
+
 #: Buckets larger than this are not expanded to all their pairs (a bucket of
 #: 1,000 identical wire copies would otherwise yield 500,000 pairs): each
 #: member is paired with the bucket's first members and its neighbours.
@@ -97,12 +99,6 @@ def day_numbers(published: Iterable[str]) -> np.ndarray:
     return np.array(out, dtype=np.float64)
 
 
-@lru_cache(maxsize=256)
-def _upper_pairs(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``np.triu_indices(size, k=1)``, made once per posting-list size."""
-    return np.triu_indices(size, k=1)
-
-
 def keyword_codes(terms: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int, max_postings: int = 200,
                   max_days: float = np.inf) -> np.ndarray:
     """One code ``i * n + j`` (``i < j``) per keyword that documents ``i`` and ``j`` share, for
@@ -110,17 +106,13 @@ def keyword_codes(terms: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int,
     than ``max_postings`` documents says little about the event and is skipped, which bounds the
     work per keyword (no all-pairs step)."""
     order = np.lexsort((docs, terms))
-    terms, docs, days = terms[order], docs[order], days[order]
-    bounds = np.flatnonzero(np.diff(terms)) + 1
-    codes = []
-    for s, e in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(terms)].tolist()):
-        size = e - s
-        if size < 2 or size > max_postings:
-            continue
-        iu, ju = _upper_pairs(size)
-        keep = ~(np.abs(days[s:e][iu] - days[s:e][ju]) > max_days)  # NaN keeps the pair
-        codes.append(docs[s:e][iu[keep]] * n + docs[s:e][ju[keep]])
-    return np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
+    terms, docs, days = terms[order], docs[order], days[order].astype(np.float64)
+    bounds = np.r_[0, np.flatnonzero(np.diff(terms)) + 1, len(terms)]
+    sizes = np.diff(bounds)
+    keep = (sizes >= 2) & (sizes <= max_postings)
+    idx = np.repeat(keep, sizes)  # the postings of the keywords kept
+    starts = np.r_[0, np.cumsum(sizes[keep])]
+    return kernels.posting_pair_codes(starts, docs[idx], days[idx], n, float(max_days))
 
 
 def shared_at_least(codes: np.ndarray, n: int, min_shared: int) -> np.ndarray:

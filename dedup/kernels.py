@@ -184,3 +184,50 @@ def alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray,
                 m_pair[found], m_a[found], m_b[found], m_sim[found] = k, x, y, row_max[x]
                 found += 1
     return scores, m_pair[:found], m_a[:found], m_b[:found], m_sim[:found]
+
+
+@njit(cache=True, nogil=True)
+def posting_pair_codes(starts: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int, max_days: float) -> np.ndarray:
+    """For each posting list ``docs[starts[t]:starts[t + 1]]`` (ascending documents), the code
+    ``i * n + j`` of every pair ``i < j`` in it at most ``max_days`` apart (a NaN day keeps the pair)."""
+    total = 0
+    for t in range(len(starts) - 1):
+        size = starts[t + 1] - starts[t]
+        total += size * (size - 1) // 2
+    out = np.empty(total, dtype=np.int64)
+    found = 0
+    for t in range(len(starts) - 1):
+        for x in range(starts[t], starts[t + 1]):
+            for y in range(x + 1, starts[t + 1]):
+                if not (abs(days[x] - days[y]) > max_days):
+                    out[found] = docs[x] * n + docs[y]
+                    found += 1
+    return out[:found]
+
+
+@njit(cache=True, nogil=True)
+def heaviest_columns(indptr, indices, data, k: int):
+    """Column indices of each row's ``k`` largest values, ties to the lower column, each row's
+    choice in ascending column order. Returns (start of each row, columns)."""
+    n = len(indptr) - 1
+    starts = np.zeros(n + 1, dtype=np.int64)
+    for r in range(n):
+        starts[r + 1] = starts[r] + min(k, indptr[r + 1] - indptr[r])
+    out = np.empty(starts[n], dtype=np.uint32)
+    for r in range(n):
+        lo, hi = indptr[r], indptr[r + 1]
+        cols = indices[lo:hi].astype(np.int64)
+        if hi - lo > k:
+            by_col = np.argsort(cols, kind="mergesort")
+            neg = np.empty(hi - lo, dtype=np.float64)
+            for e in range(hi - lo):
+                neg[e] = -np.float64(data[lo + by_col[e]])
+            order = np.argsort(neg, kind="mergesort")  # stable: ties stay in column order
+            chosen = np.empty(k, dtype=np.int64)
+            for e in range(k):
+                chosen[e] = cols[by_col[order[e]]]
+            cols = chosen
+        cols = np.sort(cols)
+        for e in range(len(cols)):
+            out[starts[r] + e] = cols[e]
+    return starts, out

@@ -12,6 +12,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from . import kernels
 from .normalize import normalize
 
 #: Fitted alongside an input with no words at all, so the vocabulary is never empty.
@@ -46,12 +47,5 @@ class Vectorizer:
 def top_terms(matrix: sparse.csr_matrix, k: int) -> list[np.ndarray]:
     """Column indices of each row's ``k`` heaviest terms (the row's keywords); ties go to the
     lower column, so the choice does not depend on how a row's entries are stored."""
-    out = []
-    for i in range(matrix.shape[0]):
-        lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
-        idx, val = matrix.indices[lo:hi], matrix.data[lo:hi]
-        if len(idx) > k:
-            keep = np.lexsort((idx, -val))[:k]
-            idx = idx[keep]
-        out.append(np.sort(idx).astype(np.uint32))
-    return out
+    starts, cols = kernels.heaviest_columns(matrix.indptr, matrix.indices, matrix.data, k)
+    return np.split(cols, starts[1:-1])

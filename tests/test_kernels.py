@@ -70,3 +70,29 @@ def test_alignments_match_the_dense_similarity_matrix():
         matched += len(got)
     assert matched > 5
     assert scores[1] == 0  # no sentences on one side
+
+
+def test_posting_pair_codes_are_the_close_pairs_of_each_posting_list():
+    rng = np.random.default_rng(3)
+    lists = [np.sort(rng.choice(500, size=rng.integers(2, 30), replace=False)) for _ in range(40)]
+    days = rng.choice([1.0, 2.0, 9.0, np.nan], size=500)
+    starts = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
+    docs = np.concatenate(lists).astype(np.int64)
+    got = kernels.posting_pair_codes(starts, docs, days[docs], 500, 3.0)
+    want = []
+    for posting in lists:
+        iu, ju = np.triu_indices(len(posting), k=1)
+        close = ~(np.abs(days[posting[iu]] - days[posting[ju]]) > 3.0)  # NaN keeps the pair
+        want.extend((posting[iu[close]] * 500 + posting[ju[close]]).tolist())
+    assert got.tolist() == want
+    assert 0 < len(want) < sum(len(x) * (len(x) - 1) // 2 for x in lists)  # some pairs were too far apart
+
+
+def test_heaviest_columns_break_ties_toward_the_lower_column():
+    m = _matrix(5, rows=40, cols=200)
+    m.data = np.round(m.data * 4).astype(np.float32) / 4  # many ties
+    starts, cols = kernels.heaviest_columns(m.indptr, m.indices, m.data, 5)
+    for r in range(m.shape[0]):
+        idx, val = m.indices[m.indptr[r] : m.indptr[r + 1]], m.data[m.indptr[r] : m.indptr[r + 1]]
+        want = np.sort(idx[np.lexsort((idx, -val))[:5]])
+        assert cols[starts[r] : starts[r + 1]].tolist() == want.tolist()
