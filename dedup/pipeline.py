@@ -132,6 +132,7 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
                                      Signer(settings.num_perm, settings.seed), jobs, tick("analyze"))
         with _timer(timings, "tf-idf"):
             corpus.fit(analyses=done.analyses, counts=done.counts, signatures=done.signatures)
+            del done  # the term counts are as large as the vectors made from them
     else:
         with _timer(timings, "boilerplate"):
             cleaner = Boilerplate().fit(a.text for a in articles)

@@ -117,7 +117,7 @@ class TermVectors:
     """TF-IDF of units of term ids; :meth:`fit_transform` learns the feature columns and IDF from units (sentences)."""
 
     def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
-        m = counts.astype(np.float32)
+        m = counts.astype(np.float32, copy=False)  # the counts are not used again: weighed in their place
         m.data = (1 + np.log(m.data)) * self.idf_[m.indices]
         squares = sparse.csr_matrix((m.data * m.data, m.indices, m.indptr), shape=m.shape)
         norms = np.sqrt(np.asarray(squares.sum(axis=1)).ravel())
@@ -156,12 +156,14 @@ class TermVectors:
         """:meth:`fit_transform` of the units counted in ``parts`` (consecutive slices, in order)."""
         keys, df = merge_frequencies([p.frequencies() for p in parts])
         self.from_frequencies(keys, df, sum(p.counts.shape[0] for p in parts))
+        index = np.int32 if len(keys) < 2**31 else np.int64
         blocks = []
         for p in parts:  # local columns → corpus columns; both sorted, so rows stay in column order
             c = p.counts
-            blocks.append(sparse.csr_matrix((c.data, np.searchsorted(keys, p.keys)[c.indices], c.indptr),
+            blocks.append(sparse.csr_matrix((c.data, np.searchsorted(keys, p.keys).astype(index)[c.indices], c.indptr),
                                             shape=(c.shape[0], len(keys))))
         counts = sparse.vstack(blocks, format="csr") if len(blocks) != 1 else blocks[0]
+        del blocks
         counts.has_sorted_indices = True
         return self._vectors(counts, offsets)
 
