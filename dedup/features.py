@@ -116,7 +116,6 @@ class Corpus:
         if signatures is None:
             signatures = Signer(self.num_perm, self.seed).sign_many(self.shingles_)
         self.signatures_ = signatures
-        units = Units.concat([an.units for an in self.analyses_])
         # IDF over sentences, not documents: stable on a handful of articles as
         # on a whole archive, so one set of thresholds serves both.
         self.offsets_ = np.cumsum([0] + [len(an.spans) for an in self.analyses_])  # one span per unit
@@ -125,9 +124,11 @@ class Corpus:
             self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.fit_transform_counts(counts, self.offsets_)
         elif vectorizer is None:
             self.vectorizer_ = TermVectors()
+            units = Units.concat([an.units for an in self.analyses_])
             self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.fit_transform(units, self.offsets_)
         else:
             self.vectorizer_ = vectorizer
+            units = Units.concat([an.units for an in self.analyses_])
             self.sentence_vectors_, self.doc_vectors_ = vectorizer.transform(units, self.offsets_)
         for an in self.analyses_:
             an.units = NO_UNITS  # vectorized: the term ids are no longer needed
