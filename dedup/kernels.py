@@ -81,6 +81,20 @@ def _top3_mean(values: np.ndarray) -> float:
 
 
 @njit(cache=True, nogil=True)
+def _best_per_row(sim: np.ndarray):
+    """Each row's best column (the first one on ties) and its value."""
+    n_rows, n_cols = sim.shape
+    best = np.zeros(n_rows, dtype=np.int64)
+    top = np.empty(n_rows, dtype=np.float32)
+    for x in range(n_rows):
+        for y in range(1, n_cols):
+            if sim[x, y] > sim[x, best[x]]:
+                best[x] = y
+        top[x] = sim[x, best[x]]
+    return best, top
+
+
+@njit(cache=True, nogil=True)
 def by_column(indptr, indices, data, offsets: np.ndarray):
     """Each article's sentence entries sorted by column, then sentence: the form
     :func:`alignments` merges. Returns (start of each article, columns, sentence
@@ -159,24 +173,8 @@ def alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray,
                         acc[rows[p], rows[q]] += np.float64(vals[p]) * np.float64(vals[q])
                 a, b = a2, b2
         sim = acc.astype(np.float32)
-        row_best = np.empty(n_a, dtype=np.int64)
-        row_max = np.empty(n_a, dtype=np.float32)
-        for x in range(n_a):
-            best = 0
-            for y in range(1, n_b):
-                if sim[x, y] > sim[x, best]:
-                    best = y
-            row_best[x] = best
-            row_max[x] = sim[x, best]
-        col_best = np.empty(n_b, dtype=np.int64)
-        col_max = np.empty(n_b, dtype=np.float32)
-        for y in range(n_b):
-            best = 0
-            for x in range(1, n_a):
-                if sim[x, y] > sim[best, y]:
-                    best = x
-            col_best[y] = best
-            col_max[y] = sim[best, y]
+        row_best, row_max = _best_per_row(sim)
+        col_best, col_max = _best_per_row(sim.T)
         scores[k] = (_top3_mean(row_max) + _top3_mean(col_max)) / 2
         for x in range(n_a):
             y = row_best[x]
