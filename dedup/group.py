@@ -9,8 +9,12 @@ A–B–C where A and C report different events does not become one group.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+
+from .verify import Verdicts
 
 
 class UnionFind:
@@ -48,12 +52,37 @@ class Group:
     duplicate_of: dict[int, int] = field(default_factory=dict)
 
 
-VerifyMany = Callable[[list[tuple[int, int]]], dict]
+VerifyMany = Callable[[list[tuple[int, int]]], Mapping]
+
+
+class Edges(Sequence):
+    """A group's verified related pairs ``(i, j, Verdict)``, each verdict made when read
+    (a group of a story reposted a hundred times has thousands)."""
+
+    def __init__(self, verdicts: Verdicts, rows: np.ndarray) -> None:
+        self.verdicts = verdicts
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[x] for x in range(*k.indices(len(self)))]
+        row = int(self.rows[k])
+        i, j = self.verdicts.pairs[row].tolist()
+        return (i, j, self.verdicts.at(row))
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"Edges({len(self)} pairs)"
 
 
 def group(
     n: int,
-    verdicts: dict[tuple[int, int], object],
+    verdicts: Mapping[tuple[int, int], object],
     verify_many: VerifyMany,
     min_link: float = 0.5,
     max_checks: int = 64,
@@ -63,14 +92,22 @@ def group(
     Parameters
     ----------
     verdicts:
-        Verified candidate pairs ``(i, j) -> Verdict`` with ``i < j``.
+        Verified candidate pairs ``(i, j) -> Verdict`` with ``i < j`` (a :class:`Verdicts`
+        store, or any mapping).
     verify_many:
         Verifies further pairs on demand (the average-linkage check), in one batch per merge.
     """
+    return group_verdicts(n, verdicts, verify_many, min_link, max_checks)[0]
+
+
+def group_verdicts(n: int, verdicts: Mapping, verify_many: VerifyMany, min_link: float = 0.5,
+                   max_checks: int = 64) -> tuple[list[Group], Verdicts]:
+    """:func:`group`, and the verdicts it used: those given and those it verified on demand."""
+    table = Verdicts.of(verdicts)
+    pairs, rel = table.pairs, table.relation
     dup = UnionFind(n)
-    for (i, j), v in verdicts.items():
-        if v.relation == "duplicate":
-            dup.union(i, j)
+    for i, j in pairs[rel == 2].tolist():
+        dup.union(i, j)
     story = UnionFind(n)
     members: dict[int, list[int]] = {}
     for i in range(n):
@@ -79,18 +116,25 @@ def group(
     for i in range(n):
         members.setdefault(story.find(i), []).append(i)
 
-    def linked(cross: list[tuple[int, int]]) -> int:
-        keys = [(x, y) if x < y else (y, x) for x, y in cross]
-        missing = [k for k in keys if k not in verdicts]
-        if missing:
-            verdicts.update(verify_many(missing))
-        return sum(1 for k in keys if verdicts[k].relation != "distinct")
+    extra: list[Verdicts] = []
+    extra_related: dict[tuple[int, int], bool] = {}
 
-    variant_edges = sorted(
-        ((v.similarity, i, j) for (i, j), v in verdicts.items() if v.relation == "variant"),
-        key=lambda t: (-t[0], t[1], t[2]),
-    )
-    for _, i, j in variant_edges:
+    def linked(cross: list[tuple[int, int]]) -> int:
+        keys = np.sort(np.array(cross, dtype=np.int64).reshape(-1, 2), axis=1)
+        at = table.rows(keys)
+        related = int(np.count_nonzero(rel[at[at >= 0]]))
+        rest = [k for k in map(tuple, keys[at < 0].tolist())]
+        missing = [k for k in rest if k not in extra_related]
+        if missing:
+            more = Verdicts.of(verify_many(missing))
+            extra.append(more)
+            extra_related.update(zip(map(tuple, more.pairs.tolist()), (more.relation > 0).tolist()))
+        return related + sum(extra_related[k] for k in rest)
+
+    variant = np.flatnonzero(rel == 1)
+    sim = table.columns["similarity"][variant]
+    order = variant[np.lexsort((pairs[variant, 1], pairs[variant, 0], -sim))]
+    for i, j in pairs[order].tolist():
         ri, rj = story.find(i), story.find(j)
         if ri == rj:
             continue
@@ -103,10 +147,13 @@ def group(
             other = rj if root == ri else ri
             members[root] = sorted(members[root] + members.pop(other))
 
-    inside: dict[int, list] = {}
-    for (i, j), v in sorted(verdicts.items()):
-        if v.relation != "distinct" and story.find(i) == story.find(j):
-            inside.setdefault(story.find(i), []).append((i, j, v))
+    table = Verdicts.concat([table, *extra])
+    roots = np.array([story.find(i) for i in range(n)], dtype=np.int64)
+    inside = np.flatnonzero((table.relation > 0) & (roots[table.pairs[:, 0]] == roots[table.pairs[:, 1]]))
+    by_root = roots[table.pairs[inside, 0]]
+    order = np.argsort(by_root, kind="stable")  # rows stay in (i, j) order within a group
+    bounds = np.searchsorted(by_root[order], list(members), side="left"), np.searchsorted(by_root[order], list(members), side="right")
+    edges = {root: inside[order[lo:hi]] for root, lo, hi in zip(members, bounds[0].tolist(), bounds[1].tolist())}
     groups = []
     for root, root_members in members.items():
         dup_roots = {dup.find(m) for m in root_members}
@@ -115,6 +162,6 @@ def group(
         for m in root_members:  # members are ascending: the first of each duplicate set is its original
             first_of.setdefault(dup.find(m), m)
         duplicate_of = {m: first_of[dup.find(m)] for m in root_members if first_of[dup.find(m)] != m}
-        groups.append(Group(sorted(root_members), relation, inside.get(root, []), duplicate_of))
+        groups.append(Group(sorted(root_members), relation, Edges(table, edges[root]), duplicate_of))
     groups.sort(key=lambda g: (len(g.members) == 1, -len(g.members), g.members[0]))
-    return groups
+    return groups, table

@@ -178,11 +178,42 @@ def _read_file(path: Path, ident: str) -> Article:
     return Article(id=ident, text=text, title=title, path=str(path), meta={"encoding": encoding})
 
 
+_CHUNK = 1 << 22
+
+
+def _streams_as_utf8(path: Path, opener) -> bool:
+    """Whether the file is UTF-8 without NUL bytes, read chunk by chunk (what :func:`decode`
+    would decide as UTF-8 for the whole file, byte-order mark included)."""
+    check = codecs.getincrementaldecoder("utf-8")()
+    with opener(path, "rb") as fh:
+        first = True
+        while chunk := fh.read(_CHUNK):
+            if first and chunk.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return False
+            first = False
+            if b"\x00" in chunk:
+                return False
+            try:
+                check.decode(chunk)
+            except UnicodeDecodeError:
+                return False
+        try:
+            check.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
 def _open_records(path: Path) -> io.TextIOBase:
-    raw = path.read_bytes()
-    if path.name.lower().endswith(".gz"):
-        raw = gzip.decompress(raw)
-    text, _ = decode(raw)
+    """The text of a records file as a stream of lines. UTF-8 (checked in a first pass) is
+    decoded as it is read, so a file of a million articles is never held whole (read whole,
+    it took three copies of itself: bytes, text and the buffer over it); other encodings
+    are decoded whole by :func:`decode`."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    if _streams_as_utf8(path, opener):
+        return io.TextIOWrapper(opener(path, "rb"), encoding="utf-8-sig", newline="")
+    with opener(path, "rb") as fh:
+        text, _ = decode(fh.read())
     return io.StringIO(text, newline="")
 
 

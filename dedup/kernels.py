@@ -95,6 +95,34 @@ def _best_per_row(sim: np.ndarray):
 
 
 @njit(cache=True, nogil=True)
+def row_sums(indptr, indices, data, offsets: np.ndarray):
+    """The rows ``offsets[d]..offsets[d + 1]`` of a CSR matrix summed into row ``d``: a CSR
+    matrix as ``(indptr, indices, data)``, columns sorted in each row. One document at a
+    time, so only the result is held (scipy's route through coordinates held each entry's
+    row and column as int64 besides)."""
+    n_docs = len(offsets) - 1
+    out_ptr = np.zeros(n_docs + 1, dtype=np.int64)
+    base = indptr[offsets[0]]
+    total = indptr[offsets[n_docs]] - base
+    cols = np.empty(total, dtype=indices.dtype)
+    vals = np.empty(total, dtype=data.dtype)
+    k = 0
+    for d in range(n_docs):
+        lo, hi = indptr[offsets[d]], indptr[offsets[d + 1]]
+        order = np.argsort(indices[lo:hi], kind="mergesort")
+        for n in range(hi - lo):
+            e = lo + order[n]
+            if k > out_ptr[d] and cols[k - 1] == indices[e]:
+                vals[k - 1] += data[e]
+            else:
+                cols[k] = indices[e]
+                vals[k] = data[e]
+                k += 1
+        out_ptr[d + 1] = k
+    return out_ptr, cols[:k].copy(), vals[:k].copy()
+
+
+@njit(cache=True, nogil=True)
 def by_column(indptr, indices, data, offsets: np.ndarray):
     """Each article's sentence entries sorted by column, then sentence: the form
     :func:`alignments` merges. Returns (start of each article, columns, sentence

@@ -14,12 +14,12 @@ import numpy as np
 from .article import Article, ReadProblem
 from .boilerplate import Boilerplate
 from .candidates import candidate_pairs, keyword_pairs
-from .group import Group, group
+from .group import Group, group_verdicts
 from .io import FieldMap, read
 from .features import Corpus
 from .parallel import MIN_PARALLEL, can_fork, default_jobs, strip_and_analyze
 from .signature import Signer
-from .verify import Thresholds, Verdict, Verifier
+from .verify import Thresholds, Verdicts, Verifier
 
 log = logging.getLogger("dedup")
 
@@ -55,7 +55,7 @@ class ClusterResult:
     articles: list[Article]
     groups: list[Group]
     problems: list[ReadProblem]
-    verdicts: dict[tuple[int, int], Verdict]
+    verdicts: Verdicts  # (i, j) -> Verdict, for every pair verified
     timings: dict[str, float]
 
     @property
@@ -144,9 +144,11 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
         near, same_story, pairs = find_candidates(corpus, settings)
     with _timer(timings, "verify"):
         verifier = Verifier(corpus, settings.thresholds)
+        corpus.sentence_vectors_ = None  # the verifier holds them, by column
         verdicts = verifier.verify_many(pairs)
     with _timer(timings, "group"):
-        groups = group(n, verdicts, lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
+        groups, verdicts = group_verdicts(n, verdicts,
+                                          lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
     log.info("candidates: %d near-duplicate, %d same-story", len(near), len(same_story))
     return ClusterResult(articles, groups, list(problems or []), verdicts, timings)
 

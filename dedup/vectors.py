@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from . import kernels
 
 
 @dataclass(frozen=True)
@@ -168,10 +169,10 @@ class TermVectors:
         return self._vectors(counts, offsets)
 
     def _vectors(self, counts: sparse.csr_matrix, offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-        n_docs = len(offsets) - 1
-        owner = np.repeat(np.arange(n_docs), np.diff(offsets))  # document of each unit
-        entry_doc = owner[np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))]
-        doc_counts = _counts(entry_doc, counts.indices, (n_docs, counts.shape[1]), counts.data)
+        indptr, indices, data = kernels.row_sums(counts.indptr, counts.indices, counts.data,
+                                                 np.asarray(offsets, dtype=np.int64))
+        doc_counts = sparse.csr_matrix((data, indices, indptr), shape=(len(offsets) - 1, counts.shape[1]))
+        doc_counts.has_sorted_indices = True
         return self._weigh(counts), self._weigh(doc_counts)
 
     @property

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -135,6 +136,126 @@ def _csr(matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return matrix.indptr, matrix.indices, matrix.data
 
 
+def pair_codes(pairs: np.ndarray) -> np.ndarray:
+    """One int64 per pair ``(i, j)``, ordered as the pairs are: ``i << 32 | j``."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return (pairs[:, 0] << 32) | pairs[:, 1]
+
+
+_COLUMNS = ("similarity", "jaccard", "containment", "cosine", "fact_score", "smaller", "larger", "days")
+
+
+class Verdicts(Mapping):
+    """The verdicts of many pairs, held as columns: ``(i, j) -> Verdict``, a :class:`Verdict`
+    made when one is read.
+
+    Verification keeps a verdict for every candidate pair (most of them distinct), and a
+    million articles make millions of pairs; as objects each took about 2.6 KB, as columns
+    under 100 bytes. Rows are in ascending ``(i, j)`` order. Shared sentences are stored as
+    sentence numbers and turned into text (``texts(i)``: article ``i``'s unit texts) on reading.
+    A store may also hold ready-made verdict objects (:meth:`of`), for verdicts made elsewhere.
+    """
+
+    def __init__(self, pairs: np.ndarray, relation: np.ndarray, columns: dict[str, np.ndarray] | None = None,
+                 shared: tuple[np.ndarray, ...] | None = None, texts: Callable[[int], list[str]] | None = None,
+                 objects: list | None = None) -> None:
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        codes = pair_codes(pairs)
+        order = np.argsort(codes, kind="stable")
+        self.codes = codes[order]
+        self.pairs = pairs[order]
+        self.relation = np.asarray(relation, dtype=np.int8)[order]
+        self.columns = {k: np.asarray(v)[order] for k, v in (columns or {}).items()}
+        self.objects = [objects[k] for k in order.tolist()] if objects is not None else None
+        self.texts = texts
+        if shared is None:
+            shared = (np.empty(0, dtype=np.int64),) + tuple(np.empty(0, dtype=t) for t in (np.int32, np.int32, np.float64))
+        row, a, b, sim = shared
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        row = rank[row]
+        by = np.lexsort((b, a, -sim, row))  # each pair's shared sentences, best first
+        self.shared = (row[by], a[by], b[by], sim[by])
+        self._shared_at = np.searchsorted(self.shared[0], np.arange(len(order) + 1))
+
+    @classmethod
+    def of(cls, verdicts: Mapping) -> Verdicts:
+        """A store over verdicts given as a mapping ``(i, j) -> Verdict`` (returned as they are)."""
+        if isinstance(verdicts, Verdicts):
+            return verdicts
+        keys = list(verdicts)
+        values = [verdicts[k] for k in keys]
+        return cls(np.array(keys, dtype=np.int64).reshape(-1, 2),
+                   np.array([_RELATIONS.index(v.relation) for v in values], dtype=np.int8),
+                   {"similarity": np.array([v.similarity for v in values], dtype=np.float64)}, objects=values)
+
+    @staticmethod
+    def concat(parts: Sequence[Verdicts]) -> Verdicts:
+        """One store of all ``parts``; a pair in several keeps the first part's verdict."""
+        parts = [p for p in parts if len(p)] or list(parts[:1])
+        if len(parts) == 1:
+            return parts[0]
+        codes = np.concatenate([p.codes for p in parts])
+        _, first = np.unique(codes, return_index=True)
+        keep = np.zeros(len(codes), dtype=bool)
+        keep[first] = True
+        if any(p.objects is not None for p in parts):
+            values = [v for p in parts for v in p.values()]
+            return Verdicts.of({k: v for k, v, kept in zip((k for p in parts for k in p), values, keep) if kept})
+        starts = np.cumsum([0] + [len(p) for p in parts])
+        shared = []
+        for start, p in zip(starts.tolist(), parts):
+            row, a, b, sim = p.shared
+            shared.append((row + start, a, b, sim))
+        row, a, b, sim = (np.concatenate(c) for c in zip(*shared))
+        alive = keep[row]
+        remap = np.cumsum(keep) - 1
+        names = [k for k in parts[0].columns if all(k in p.columns for p in parts)]
+        return Verdicts(np.concatenate([p.pairs for p in parts])[keep],
+                        np.concatenate([p.relation for p in parts])[keep],
+                        {k: np.concatenate([p.columns[k] for p in parts])[keep] for k in names},
+                        (remap[row[alive]], a[alive], b[alive], sim[alive]), parts[0].texts)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __iter__(self):
+        return iter(map(tuple, self.pairs.tolist()))
+
+    def rows(self, pairs: np.ndarray) -> np.ndarray:
+        """The row of each pair, -1 where it has no verdict here."""
+        codes = pair_codes(pairs)
+        at = np.searchsorted(self.codes, codes)
+        found = at < len(self.codes)
+        found[found] = self.codes[at[found]] == codes[found]
+        return np.where(found, at, -1)
+
+    def __contains__(self, key) -> bool:
+        return bool(self.rows(np.array([key]))[0] >= 0)
+
+    def __getitem__(self, key) -> Verdict:
+        row = int(self.rows(np.array([key]))[0])
+        if row < 0:
+            raise KeyError(key)
+        return self.at(row)
+
+    def at(self, row: int) -> Verdict:
+        """The verdict in row ``row``, made now."""
+        if self.objects is not None:
+            return self.objects[row]
+        c = self.columns
+        i, j = self.pairs[row].tolist()
+        sm, ja, co, cs, fa, s_, l_, d = (c[k][row].item() for k in _COLUMNS)
+        m = Measures(ja, co, cs, fa, s_, l_, None if d != d else d)
+        lo, hi = self._shared_at[row], self._shared_at[row + 1]
+        shared = []
+        if hi > lo:
+            ta, tb = self.texts(i), self.texts(j)
+            _, a, b, sim = (x[lo:hi].tolist() for x in self.shared)
+            shared = [SharedSentence(ta[x], tb[y], v) for x, y, v in zip(a, b, sim)]
+        return Verdict(_RELATIONS[self.relation[row]], sm, ja, co, cs, fa, shared, m)
+
+
 class Verifier:
     """Verifies candidate pairs of a fitted :class:`~dedup.features.Corpus`."""
 
@@ -149,12 +270,11 @@ class Verifier:
         self._docs = _csr(corpus.doc_vectors_)
         self._offsets = np.asarray(corpus.offsets_, dtype=np.int64)
         self._sentences = kernels.by_column(*_csr(corpus.sentence_vectors_), self._offsets)
-        self._texts: dict[int, list[str]] = {}
 
     def verify(self, i: int, j: int) -> Verdict:
         return self.verify_many(np.array([[i, j]]))[(i, j)]
 
-    def verify_many(self, pairs: np.ndarray) -> dict[tuple[int, int], Verdict]:
+    def verify_many(self, pairs: np.ndarray) -> Verdicts:
         """Verdicts for ``pairs`` (rows ``i < j``).
 
         The measures of all pairs are made in compiled loops and classified in numpy,
@@ -162,7 +282,8 @@ class Verifier:
         """
         t = self.thresholds
         if len(pairs) == 0:
-            return {}
+            return Verdicts(np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int8),
+                            {k: np.empty(0) for k in _COLUMNS}, texts=self.corpus.sentence_texts)
         pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
         first, second = pairs[:, 0], pairs[:, 1]
         cos = kernels.row_cosines(*self._docs, pairs).astype(np.float64)
@@ -199,29 +320,9 @@ class Verifier:
         relation[(relation == 1) & (days > t.max_days)] = 0  # NaN (unknown) keeps the variant
         blended = np.minimum(1.0, 0.5 * fact + 0.5 * cos)
         sim = np.where(relation == 2, np.maximum(con, blended), blended)
-        # shared sentences of related pairs, best first
-        shared: dict[int, list[tuple[int, int, float]]] = {}
+        # shared sentences of related pairs only
         keep = relation[aligned[m_pair]] > 0 if len(m_pair) else np.zeros(0, dtype=bool)
-        for k, x, y, v in zip(aligned[m_pair[keep]].tolist(), m_a[keep].tolist(), m_b[keep].tolist(),
-                              m_sim[keep].tolist()):
-            shared.setdefault(k, []).append((x, y, v))
-        out: dict[tuple[int, int], Verdict] = {}
-        for k, (i, j, rel, sm, ja, co, cs, fa, s_, l_, d) in enumerate(zip(
-                first.tolist(), second.tolist(), relation.tolist(), sim.tolist(), jac.tolist(), con.tolist(),
-                cos.tolist(), fact.tolist(), small.tolist(), large.tolist(), days.tolist())):
-            m = Measures(ja, co, cs, fa, s_, l_, None if d != d else d)
-            matches = shared.get(k)
-            out[(i, j)] = Verdict(_RELATIONS[rel], sm, ja, co, cs, fa, self._shared(i, j, matches) if matches else [], m)
-        return out
-
-    def _shared(self, i: int, j: int, matches: list[tuple[int, int, float]]) -> list[SharedSentence]:
-        matches.sort(key=lambda x: (-x[2], x[0], x[1]))
-        ta, tb = self._sentence_texts(i), self._sentence_texts(j)
-        return [SharedSentence(ta[x], tb[y], s) for x, y, s in matches]
-
-    def _sentence_texts(self, i: int) -> list[str]:
-        # kept for the verifier's life: every verdict quoting a sentence shares one string
-        # (a story reposted ten times quoted its sentences in 45 pairs, each a copy)
-        if i not in self._texts:
-            self._texts[i] = self.corpus.sentence_texts(i)
-        return self._texts[i]
+        columns = dict(zip(_COLUMNS, (sim, jac, con, cos, fact, small, large, days)))
+        return Verdicts(pairs, relation, columns,
+                        (aligned[m_pair[keep]], m_a[keep].astype(np.int32), m_b[keep].astype(np.int32), m_sim[keep]),
+                        self.corpus.sentence_texts)

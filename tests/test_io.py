@@ -1,3 +1,4 @@
+import io
 import json
 
 import pytest
@@ -111,3 +112,23 @@ def test_missing_path_is_an_input_error(tmp_path):
         list(read([str(tmp_path / "nope")]))
     with pytest.raises(InputError):
         read_one(tmp_path / "nope.txt")
+
+
+@pytest.mark.parametrize("encoding,bom,gz", [("utf-8", b"", False), ("utf-8", b"\xef\xbb\xbf", False),
+                                              ("utf-8", b"", True), ("utf-16", b"", False), ("cp1256", b"", False)])
+def test_records_files_read_alike_streamed_or_whole(tmp_path, monkeypatch, encoding, bom, gz):
+    # UTF-8 is decoded as it is read, in chunks; a 7-byte chunk cuts Arabic letters in two
+    import gzip
+
+    import dedup.io
+
+    monkeypatch.setattr(dedup.io, "_CHUNK", 7)
+    rows = [{"id": k, "content": f"{ARABIC} رقم {k}\r\nسطر ثان", "title": "عنوان"} for k in range(40)]
+    data = bom + "\r\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode(encoding)
+    f = tmp_path / ("feed.jsonl.gz" if gz else "feed.jsonl")
+    f.write_bytes(gzip.compress(data) if gz else data)
+    arts, problems = _read([f])
+    assert problems == []
+    assert [(a.id, a.text, a.title) for a in arts] == [(str(r["id"]), r["content"], r["title"]) for r in rows]
+    with dedup.io._open_records(f) as handle:
+        assert isinstance(handle, io.TextIOWrapper) == (encoding == "utf-8")  # streamed, not held whole

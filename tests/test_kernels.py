@@ -96,3 +96,16 @@ def test_heaviest_columns_break_ties_toward_the_lower_column():
         idx, val = m.indices[m.indptr[r] : m.indptr[r + 1]], m.data[m.indptr[r] : m.indptr[r + 1]]
         want = np.sort(idx[np.lexsort((idx, -val))[:5]])
         assert cols[starts[r] : starts[r + 1]].tolist() == want.tolist()
+
+
+def test_row_sums_add_each_documents_rows_column_by_column():
+    m = _matrix(4)
+    m.data = np.round(m.data * 5) + 1  # counts: sums are exact in any order
+    offsets = np.array([0, 3, 3, 10, 6 + 10, 60], dtype=np.int64)  # one document without rows
+    indptr, indices, data = kernels.row_sums(m.indptr, m.indices, m.data, offsets)
+    got = sparse.csr_matrix((data, indices, indptr), shape=(5, m.shape[1]))
+    dense = m.toarray()
+    want = np.stack([dense[a:b].sum(axis=0) for a, b in zip(offsets[:-1], offsets[1:])])
+    assert np.array_equal(got.toarray(), want)
+    assert got.nnz == np.count_nonzero(want)  # each column once per document
+    assert all(np.all(np.diff(indices[indptr[d] : indptr[d + 1]]) > 0) for d in range(5))
