@@ -88,8 +88,9 @@ class Corpus:
     """
 
     def __init__(self, articles: list[Article], shingle_size: int = 5, num_perm: int = 128, seed: int = 1,
-                 min_sentence_words: int = 4) -> None:
+                 min_sentence_words: int = 4, threads: int = 1) -> None:
         self.articles = articles
+        self.threads = threads  # for the compiled loops over all documents; the features do not depend on it
         self.shingle_size = shingle_size
         self.num_perm = num_perm
         self.seed = seed
@@ -120,10 +121,10 @@ class Corpus:
         # on a whole archive, so one set of thresholds serves both.
         self.offsets_ = np.cumsum([0] + [len(an.spans) for an in self.analyses_])  # one span per unit
         if counts is not None:
-            self.vectorizer_ = TermVectors()
+            self.vectorizer_ = TermVectors(self.threads)
             self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.fit_transform_counts(counts, self.offsets_)
         elif vectorizer is None:
-            self.vectorizer_ = TermVectors()
+            self.vectorizer_ = TermVectors(self.threads)
             units = Units.concat([an.units for an in self.analyses_])
             self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.fit_transform(units, self.offsets_)
         else:
@@ -173,4 +174,4 @@ class Corpus:
 
     def keywords(self, k: int) -> list[np.ndarray]:
         """Each article's ``k`` heaviest single-word terms."""
-        return top_terms(self.doc_vectors_[:, np.flatnonzero(self.vectorizer_.unigram_)], k)
+        return top_terms(self.doc_vectors_[:, np.flatnonzero(self.vectorizer_.unigram_)], k, self.threads)

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from .verify import Verdicts
 
@@ -80,6 +82,29 @@ class Edges(Sequence):
         return f"Edges({len(self)} pairs)"
 
 
+#: Stories whose related pairs link at most this many articles have all their pairs verified
+#: in one batch before grouping.
+BATCH_STORY = 16
+
+
+def pairs_within_stories(n: int, related: np.ndarray, max_size: int) -> np.ndarray:
+    """Every pair ``i < j`` inside each connected component of the ``related`` pairs that has
+    3 to ``max_size`` articles (grouping only ever checks pairs inside one component)."""
+    if not len(related):
+        return np.empty((0, 2), dtype=np.int64)
+    graph = sparse.coo_matrix((np.ones(len(related)), (related[:, 0], related[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    sizes = np.bincount(labels)
+    order = np.argsort(labels, kind="stable")  # by component, articles ascending inside
+    out = [np.empty((0, 2), dtype=np.int64)]
+    for size in range(3, max_size + 1):
+        members = order[sizes[labels[order]] == size].reshape(-1, size)  # a component per row
+        if len(members):
+            a, b = np.triu_indices(size, 1)
+            out.append(np.stack([members[:, a].ravel(), members[:, b].ravel()], axis=1).astype(np.int64))
+    return np.concatenate(out)
+
+
 def group(
     n: int,
     verdicts: Mapping[tuple[int, int], object],
@@ -118,12 +143,23 @@ def group_verdicts(n: int, verdicts: Mapping, verify_many: VerifyMany, min_link:
 
     extra: list[Verdicts] = []
     extra_related: dict[tuple[int, int], bool] = {}
+    # the pairs of small stories, verified in one batch: a linkage check finds its pairs here
+    # instead of verifying a few at a time (a verdict is kept only if a check asks for it)
+    within = pairs_within_stories(n, pairs[rel > 0], BATCH_STORY)
+    ahead = Verdicts.of(verify_many(list(map(tuple, within[table.rows(within) < 0].tolist()))))
+    asked: list[np.ndarray] = []
 
     def linked(cross: list[tuple[int, int]]) -> int:
         keys = np.sort(np.array(cross, dtype=np.int64).reshape(-1, 2), axis=1)
         at = table.rows(keys)
         related = int(np.count_nonzero(rel[at[at >= 0]]))
-        rest = [k for k in map(tuple, keys[at < 0].tolist())]
+        keys = keys[at < 0]
+        if len(keys) and len(ahead):
+            at = ahead.rows(keys)
+            asked.append(at[at >= 0])
+            related += int(np.count_nonzero(ahead.relation[at[at >= 0]]))
+            keys = keys[at < 0]
+        rest = [k for k in map(tuple, keys.tolist())]
         missing = [k for k in rest if k not in extra_related]
         if missing:
             more = Verdicts.of(verify_many(missing))
@@ -147,7 +183,7 @@ def group_verdicts(n: int, verdicts: Mapping, verify_many: VerifyMany, min_link:
             other = rj if root == ri else ri
             members[root] = sorted(members[root] + members.pop(other))
 
-    table = Verdicts.concat([table, *extra])
+    table = Verdicts.concat([table, ahead.take(np.concatenate(asked)) if asked else ahead.take([]), *extra])
     roots = np.array([story.find(i) for i in range(n)], dtype=np.int64)
     inside = np.flatnonzero((table.relation > 0) & (roots[table.pairs[:, 0]] == roots[table.pairs[:, 1]]))
     by_root = roots[table.pairs[inside, 0]]

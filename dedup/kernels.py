@@ -15,12 +15,42 @@ column indices sorted inside each row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
 import numpy as np
 from numba import njit
 
+T = TypeVar("T")
+
+#: Below this many items a loop runs in one thread.
+MIN_THREADED = 4096
+
+
+def in_threads(work: Callable[[int, int], T], n: int, threads: int) -> list[T]:
+    """``work(lo, hi)`` on ``threads`` contiguous slices of ``range(n)`` at once, results in
+    slice order. The loops here release the GIL, so the threads run on separate cores;
+    each item's result does not depend on the slicing."""
+    if threads <= 1 or n < MIN_THREADED:
+        return [work(0, n)]
+    bounds = np.linspace(0, n, threads + 1).astype(np.int64).tolist()
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(work, bounds[:-1], bounds[1:]))
+
+
+def join_starts(parts: list[np.ndarray]) -> np.ndarray:
+    """Start offsets of slices made separately (each from 0, one more than its rows), made one."""
+    out, shift = [], 0
+    for s in parts:
+        out.append(s[:-1] + shift)
+        shift += int(s[-1])
+    out.append(np.array([shift], dtype=np.int64))
+    return np.concatenate(out)
+
 
 @njit(cache=True, nogil=True)
-def intersections(offsets: np.ndarray, ids: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+def _intersections(offsets: np.ndarray, ids: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """Size of the intersection of the sorted, distinct id sets ``i`` and ``j`` of each pair,
     set ``d`` being ``ids[offsets[d]:offsets[d + 1]]``."""
     out = np.zeros(len(pairs), dtype=np.int64)
@@ -62,7 +92,7 @@ def _row_dot(indptr, indices, data, r: int, q: int) -> float:
 
 
 @njit(cache=True, nogil=True)
-def row_cosines(indptr, indices, data, pairs: np.ndarray) -> np.ndarray:
+def _row_cosines(indptr, indices, data, pairs: np.ndarray) -> np.ndarray:
     """Dot products of row pairs of an L2-normalized CSR matrix (their cosines), as float32."""
     out = np.empty(len(pairs), dtype=np.float32)
     for k in range(len(pairs)):
@@ -95,7 +125,7 @@ def _best_per_row(sim: np.ndarray):
 
 
 @njit(cache=True, nogil=True)
-def row_sums(indptr, indices, data, offsets: np.ndarray):
+def _row_sums(indptr, indices, data, offsets: np.ndarray):
     """The rows ``offsets[d]..offsets[d + 1]`` of a CSR matrix summed into row ``d``: a CSR
     matrix as ``(indptr, indices, data)``, columns sorted in each row. One document at a
     time, so only the result is held (scipy's route through coordinates held each entry's
@@ -119,25 +149,17 @@ def row_sums(indptr, indices, data, offsets: np.ndarray):
                 vals[k] = data[e]
                 k += 1
         out_ptr[d + 1] = k
-    return out_ptr, cols[:k].copy(), vals[:k].copy()
+    return out_ptr, cols[:k], vals[:k]  # views: the caller's concatenation copies them
 
 
 @njit(cache=True, nogil=True)
-def by_column(indptr, indices, data, offsets: np.ndarray):
-    """Each article's sentence entries sorted by column, then sentence: the form
-    :func:`alignments` merges. Returns (start of each article, columns, sentence
-    number within the article, values)."""
-    n_docs = len(offsets) - 1
-    starts = np.empty(n_docs + 1, dtype=np.int64)
+def _by_column(indptr, indices, data, offsets: np.ndarray, cols, rows, vals) -> None:
+    """Each article's sentence entries sorted by column, then sentence, written to ``cols``
+    (columns), ``rows`` (sentence number within the article) and ``vals``, which start at
+    the first entry of article ``offsets[0]``."""
     base = indptr[offsets[0]]
-    for d in range(n_docs + 1):
-        starts[d] = indptr[offsets[d]] - base
-    total = starts[n_docs]
-    cols = np.empty(total, dtype=indices.dtype)
-    rows = np.empty(total, dtype=np.int32)  # a sentence's number within its article
-    vals = np.empty(total, dtype=np.float32)
-    for d in range(n_docs):
-        lo, hi = starts[d], starts[d + 1]
+    for d in range(len(offsets) - 1):
+        lo, hi = indptr[offsets[d]] - base, indptr[offsets[d + 1]] - base
         if hi == lo:
             continue
         local_rows = np.empty(hi - lo, dtype=np.int64)
@@ -150,11 +172,10 @@ def by_column(indptr, indices, data, offsets: np.ndarray):
             cols[lo + n] = indices[e]
             rows[lo + n] = local_rows[order[n]]
             vals[lo + n] = data[e]
-    return starts, cols, rows, vals
 
 
 @njit(cache=True, nogil=True)
-def alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray, min_sim: float):
+def _alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray, min_sim: float):
     """Sentence alignment of each pair: its fact score and its mutual best matches.
 
     For the sentences ``offsets[i]..offsets[i + 1]`` of ``i`` against those of ``j``,
@@ -232,7 +253,7 @@ def posting_pair_codes(starts: np.ndarray, docs: np.ndarray, days: np.ndarray, n
 
 
 @njit(cache=True, nogil=True)
-def heaviest_columns(indptr, indices, data, k: int):
+def _heaviest_columns(indptr, indices, data, k: int):
     """Column indices of each row's ``k`` largest values, ties to the lower column, each row's
     choice in ascending column order. Returns (start of each row, columns)."""
     n = len(indptr) - 1
@@ -257,3 +278,62 @@ def heaviest_columns(indptr, indices, data, k: int):
         for e in range(len(cols)):
             out[starts[r] + e] = cols[e]
     return starts, out
+
+
+# -- the loops over many items, on ``threads`` slices at once ------------------------------
+
+
+def intersections(offsets: np.ndarray, ids: np.ndarray, pairs: np.ndarray, threads: int = 1) -> np.ndarray:
+    """Size of the intersection of the sorted, distinct id sets ``i`` and ``j`` of each pair,
+    set ``d`` being ``ids[offsets[d]:offsets[d + 1]]``."""
+    parts = in_threads(lambda lo, hi: _intersections(offsets, ids, pairs[lo:hi]), len(pairs), threads)
+    return np.concatenate(parts)
+
+
+def row_cosines(indptr, indices, data, pairs: np.ndarray, threads: int = 1) -> np.ndarray:
+    """Dot products of row pairs of an L2-normalized CSR matrix (their cosines), as float32."""
+    parts = in_threads(lambda lo, hi: _row_cosines(indptr, indices, data, pairs[lo:hi]), len(pairs), threads)
+    return np.concatenate(parts)
+
+
+def row_sums(indptr, indices, data, offsets: np.ndarray, threads: int = 1):
+    """See :func:`_row_sums`; documents in ``threads`` slices."""
+    parts = in_threads(lambda lo, hi: _row_sums(indptr, indices, data, offsets[lo : hi + 1]), len(offsets) - 1,
+                       threads)
+    return join_starts([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), \
+        np.concatenate([p[2] for p in parts])
+
+
+def by_column(indptr, indices, data, offsets: np.ndarray, threads: int = 1):
+    """Each article's sentence entries sorted by column, then sentence: the form
+    :func:`alignments` merges. Returns (start of each article, columns, sentence
+    number within the article, values); documents in ``threads`` slices, each
+    written in its place."""
+    starts = (indptr[offsets] - indptr[offsets[0]]).astype(np.int64)
+    total = int(starts[-1])
+    cols = np.empty(total, dtype=indices.dtype)
+    rows = np.empty(total, dtype=np.int32)
+    vals = np.empty(total, dtype=np.float32)
+
+    def work(lo: int, hi: int) -> None:
+        a, b = starts[lo], starts[hi]
+        _by_column(indptr, indices, data, offsets[lo : hi + 1], cols[a:b], rows[a:b], vals[a:b])
+
+    in_threads(work, len(offsets) - 1, threads)
+    return starts, cols, rows, vals
+
+
+def alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray, min_sim: float, threads: int = 1):
+    """See :func:`_alignments`; pairs in ``threads`` slices."""
+    parts = in_threads(lambda lo, hi: (lo, _alignments(starts, cols, rows, vals, offsets, pairs[lo:hi], min_sim)),
+                       len(pairs), threads)
+    scores = np.concatenate([p[0] for _, p in parts])
+    m_pair = np.concatenate([p[1] + lo for lo, p in parts])
+    return (scores, m_pair) + tuple(np.concatenate([p[k] for _, p in parts]) for k in (2, 3, 4))
+
+
+def heaviest_columns(indptr, indices, data, k: int, threads: int = 1):
+    """See :func:`_heaviest_columns`; rows in ``threads`` slices."""
+    parts = in_threads(lambda lo, hi: _heaviest_columns(indptr[lo : hi + 1], indices, data, k), len(indptr) - 1,
+                       threads)
+    return join_starts([p[0] for p in parts]), np.concatenate([p[1] for p in parts])

@@ -125,7 +125,8 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
     n = len(articles)
     tick = (lambda stage: (lambda k: progress(stage, k, n))) if progress else (lambda stage: None)
     jobs = jobs or default_jobs()
-    corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
+    corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words,
+                    threads=jobs)
     if jobs > 1 and n >= MIN_PARALLEL and can_fork():
         with _timer(timings, "strip+analyze+sign"):
             done = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
@@ -143,7 +144,7 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
     with _timer(timings, "candidates"):
         near, same_story, pairs = find_candidates(corpus, settings)
     with _timer(timings, "verify"):
-        verifier = Verifier(corpus, settings.thresholds)
+        verifier = Verifier(corpus, settings.thresholds, threads=jobs)
         corpus.sentence_vectors_ = None  # the verifier holds them, by column
         verdicts = verifier.verify_many(pairs)
     with _timer(timings, "group"):

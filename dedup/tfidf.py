@@ -44,8 +44,8 @@ class Vectorizer:
         return self.model_.transform(texts).tocsr()
 
 
-def top_terms(matrix: sparse.csr_matrix, k: int) -> list[np.ndarray]:
+def top_terms(matrix: sparse.csr_matrix, k: int, threads: int = 1) -> list[np.ndarray]:
     """Column indices of each row's ``k`` heaviest terms (the row's keywords); ties go to the
     lower column, so the choice does not depend on how a row's entries are stored."""
-    starts, cols = kernels.heaviest_columns(matrix.indptr, matrix.indices, matrix.data, k)
+    starts, cols = kernels.heaviest_columns(matrix.indptr, matrix.indices, matrix.data, k, threads)
     return np.split(cols, starts[1:-1])

@@ -115,7 +115,12 @@ def merge_frequencies(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[n
 
 
 class TermVectors:
-    """TF-IDF of units of term ids; :meth:`fit_transform` learns the feature columns and IDF from units (sentences)."""
+    """TF-IDF of units of term ids; :meth:`fit_transform` learns the feature columns and IDF from units (sentences).
+
+    ``threads``: how many threads sum the document vectors (the result does not depend on it)."""
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = threads
 
     def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         m = counts.astype(np.float32, copy=False)  # the counts are not used again: weighed in their place
@@ -170,7 +175,7 @@ class TermVectors:
 
     def _vectors(self, counts: sparse.csr_matrix, offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         indptr, indices, data = kernels.row_sums(counts.indptr, counts.indices, counts.data,
-                                                 np.asarray(offsets, dtype=np.int64))
+                                                 np.asarray(offsets, dtype=np.int64), self.threads)
         doc_counts = sparse.csr_matrix((data, indices, indptr), shape=(len(offsets) - 1, counts.shape[1]))
         doc_counts.has_sorted_indices = True
         return self._weigh(counts), self._weigh(doc_counts)

@@ -216,6 +216,19 @@ class Verdicts(Mapping):
                         {k: np.concatenate([p.columns[k] for p in parts])[keep] for k in names},
                         (remap[row[alive]], a[alive], b[alive], sim[alive]), parts[0].texts)
 
+    def take(self, rows: np.ndarray) -> Verdicts:
+        """A store of ``rows`` of this one."""
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        if self.objects is not None:
+            return Verdicts.of({tuple(self.pairs[r].tolist()): self.objects[r] for r in rows.tolist()})
+        keep = np.zeros(len(self), dtype=bool)
+        keep[rows] = True
+        row, a, b, sim = self.shared
+        alive = keep[row]
+        remap = np.cumsum(keep) - 1
+        return Verdicts(self.pairs[keep], self.relation[keep], {k: v[keep] for k, v in self.columns.items()},
+                        (remap[row[alive]], a[alive], b[alive], sim[alive]), self.texts)
+
     def __len__(self) -> int:
         return len(self.codes)
 
@@ -259,9 +272,10 @@ class Verdicts(Mapping):
 class Verifier:
     """Verifies candidate pairs of a fitted :class:`~dedup.features.Corpus`."""
 
-    def __init__(self, corpus, thresholds: Thresholds = Thresholds()) -> None:
+    def __init__(self, corpus, thresholds: Thresholds = Thresholds(), threads: int = 1) -> None:
         self.corpus = corpus
         self.thresholds = thresholds
+        self.threads = threads  # for the compiled loops over many pairs; the verdicts do not depend on it
         self._sizes = np.array([len(x) for x in corpus.shingles_], dtype=np.int64)
         self._set_offsets = np.concatenate([[0], np.cumsum(self._sizes)]).astype(np.int64)
         self._set_ids = (np.concatenate(corpus.shingles_).astype(np.uint32, copy=False) if len(corpus.shingles_)
@@ -269,7 +283,7 @@ class Verifier:
         self._days = day_numbers(a.published for a in corpus.articles)
         self._docs = _csr(corpus.doc_vectors_)
         self._offsets = np.asarray(corpus.offsets_, dtype=np.int64)
-        self._sentences = kernels.by_column(*_csr(corpus.sentence_vectors_), self._offsets)
+        self._sentences = kernels.by_column(*_csr(corpus.sentence_vectors_), self._offsets, threads)
 
     def verify(self, i: int, j: int) -> Verdict:
         return self.verify_many(np.array([[i, j]]))[(i, j)]
@@ -286,7 +300,7 @@ class Verifier:
                             {k: np.empty(0) for k in _COLUMNS}, texts=self.corpus.sentence_texts)
         pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
         first, second = pairs[:, 0], pairs[:, 1]
-        cos = kernels.row_cosines(*self._docs, pairs).astype(np.float64)
+        cos = kernels.row_cosines(*self._docs, pairs, self.threads).astype(np.float64)
         # MinHash Jaccard estimates of all pairs at once: a pair whose texts share
         # little and whose vectors disagree is decided here, without exact measures
         sigs = self.corpus.signatures_
@@ -298,7 +312,7 @@ class Verifier:
         quick = (cos < t.variant_cosine) & (est < min(0.2, t.duplicate_jaccard / 2)) & (
             (small < 20) | ((small >= 0.2 * large) & (con_est < t.duplicate_containment - 0.3)))
         rest = np.flatnonzero(~quick)
-        inter = kernels.intersections(self._set_offsets, self._set_ids, pairs[rest])
+        inter = kernels.intersections(self._set_offsets, self._set_ids, pairs[rest], self.threads)
         lo, hi = small[rest], large[rest]
         with np.errstate(invalid="ignore", divide="ignore"):
             jac, con = est.copy(), con_est.copy()
@@ -313,7 +327,7 @@ class Verifier:
         aligned = np.flatnonzero(align)
         fact = np.zeros(len(pairs))
         scores, m_pair, m_a, m_b, m_sim = kernels.alignments(*self._sentences, self._offsets, pairs[aligned],
-                                                             t.fact_sentence)
+                                                             t.fact_sentence, self.threads)
         fact[aligned] = scores
         relation = np.where(dup, 2, np.where(contained | ((fact >= t.variant_facts) & (cos >= t.variant_cosine)), 1, 0))
         relation[quick] = 0

@@ -109,3 +109,28 @@ def test_row_sums_add_each_documents_rows_column_by_column():
     assert np.array_equal(got.toarray(), want)
     assert got.nnz == np.count_nonzero(want)  # each column once per document
     assert all(np.all(np.diff(indices[indptr[d] : indptr[d + 1]]) > 0) for d in range(5))
+
+
+def test_the_loops_give_the_same_results_in_any_number_of_threads(monkeypatch):
+    monkeypatch.setattr(kernels, "MIN_THREADED", 1)
+    m = _matrix(7, rows=90)
+    rng = np.random.default_rng(7)
+    pairs = rng.integers(0, 30, size=(301, 2)).astype(np.int64)
+    offsets = np.array([0, 4, 4, 9, 15, 30, 31, 45, 60, 75, 90], dtype=np.int64)
+    doc_pairs = rng.integers(0, 10, size=(77, 2)).astype(np.int64)
+    sets = [np.unique(rng.integers(0, 200, size=50)).astype(np.uint32) for _ in range(30)]
+    set_offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])]).astype(np.int64)
+
+    def run(threads):
+        cols = kernels.by_column(m.indptr, m.indices, m.data, offsets, threads)
+        return [kernels.intersections(set_offsets, np.concatenate(sets), pairs, threads),
+                kernels.row_cosines(m.indptr, m.indices, m.data, pairs, threads),
+                *kernels.row_sums(m.indptr, m.indices, m.data, offsets, threads), *cols,
+                *kernels.alignments(*cols, offsets, doc_pairs, 0.05, threads),
+                *kernels.heaviest_columns(m.indptr, m.indices, m.data, 4, threads)]
+
+    one = run(1)
+    assert len(one[-5]) > 0  # some matches found (the alignments' pair numbers are offset per slice)
+    for threads in (2, 3, 7):
+        got = run(threads)
+        assert all(np.array_equal(a, b) for a, b in zip(one, got)), threads
