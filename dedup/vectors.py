@@ -124,7 +124,10 @@ class TermVectors:
 
     def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         m = counts.astype(np.float32, copy=False)  # the counts are not used again: weighed in their place
-        m.data = (1 + np.log(m.data)) * self.idf_[m.indices]
+        d = m.data
+        np.log(d, out=d)
+        d += 1
+        d *= self.idf_[m.indices]  # (1 + ln tf) * idf, without a temporary of every step
         squares = sparse.csr_matrix((m.data * m.data, m.indices, m.indptr), shape=m.shape)
         norms = np.sqrt(np.asarray(squares.sum(axis=1)).ravel())
         norms[norms == 0] = 1
@@ -157,21 +160,47 @@ class TermVectors:
         """:meth:`fit` then :meth:`transform`, with the features extracted once."""
         return self.fit_transform_counts([TermCounts.of(units)], offsets)
 
-    def fit_transform_counts(self, parts: Sequence[TermCounts], offsets: np.ndarray
+    def fit_transform_counts(self, parts: list[TermCounts], offsets: np.ndarray
                              ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-        """:meth:`fit_transform` of the units counted in ``parts`` (consecutive slices, in order)."""
+        """:meth:`fit_transform` of the units counted in ``parts`` (consecutive slices of whole
+        documents, in order). The list is consumed: each part is released once it is placed,
+        so the counts are never held twice."""
         keys, df = merge_frequencies([p.frequencies() for p in parts])
-        self.from_frequencies(keys, df, sum(p.counts.shape[0] for p in parts))
+        n_units = sum(p.counts.shape[0] for p in parts)
+        self.from_frequencies(keys, df, n_units)
         index = np.int32 if len(keys) < 2**31 else np.int64
-        blocks = []
-        for p in parts:  # local columns → corpus columns; both sorted, so rows stay in column order
+        offsets = np.asarray(offsets, dtype=np.int64)
+        total = sum(p.counts.nnz for p in parts)
+        indptr = np.zeros(n_units + 1, dtype=np.int64)
+        indices = np.empty(total, dtype=index)
+        data = np.empty(total, dtype=np.float32)
+        docs = []
+        ends = np.cumsum([p.counts.shape[0] for p in parts])
+        by_part = bool(np.isin(ends, offsets).all())  # each part holds whole documents: summed part by part
+        unit, entry, doc = 0, 0, 0
+        for k in range(len(parts)):  # local columns → corpus columns; both sorted, so rows stay in column order
+            p, parts[k] = parts[k], None
             c = p.counts
-            blocks.append(sparse.csr_matrix((c.data, np.searchsorted(keys, p.keys).astype(index)[c.indices], c.indptr),
-                                            shape=(c.shape[0], len(keys))))
-        counts = sparse.vstack(blocks, format="csr") if len(blocks) != 1 else blocks[0]
-        del blocks
+            rows, nnz = c.shape[0], c.nnz
+            cols = np.searchsorted(keys, p.keys).astype(index)[c.indices]
+            indices[entry : entry + nnz] = cols
+            data[entry : entry + nnz] = c.data
+            indptr[unit + 1 : unit + rows + 1] = c.indptr[1:] + entry
+            end = len(offsets) - 1 if k == len(parts) - 1 else int(np.searchsorted(offsets, unit + rows))
+            if by_part:  # this part's documents, summed while the part is at hand
+                docs.append(kernels.row_sums(c.indptr, cols, c.data.astype(np.float32, copy=False),
+                                             offsets[doc : end + 1] - unit, self.threads))
+            unit, entry, doc = unit + rows, entry + nnz, end
+            del p, c, cols
+        counts = sparse.csr_matrix((data, indices, indptr), shape=(n_units, len(keys)))
         counts.has_sorted_indices = True
-        return self._vectors(counts, offsets)
+        if not by_part:
+            docs = [kernels.row_sums(indptr, indices, data, offsets, self.threads)]
+        doc_counts = sparse.csr_matrix((np.concatenate([d[2] for d in docs]), np.concatenate([d[1] for d in docs]),
+                                        kernels.join_starts([d[0] for d in docs])), shape=(len(offsets) - 1, len(keys)))
+        doc_counts.has_sorted_indices = True
+        del docs
+        return self._weigh(counts), self._weigh(doc_counts)
 
     def _vectors(self, counts: sparse.csr_matrix, offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         indptr, indices, data = kernels.row_sums(counts.indptr, counts.indices, counts.data,

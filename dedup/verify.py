@@ -303,8 +303,7 @@ class Verifier:
         cos = kernels.row_cosines(*self._docs, pairs, self.threads).astype(np.float64)
         # MinHash Jaccard estimates of all pairs at once: a pair whose texts share
         # little and whose vectors disagree is decided here, without exact measures
-        sigs = self.corpus.signatures_
-        est = (sigs[first] == sigs[second]).mean(axis=1)
+        est = kernels.agreements(self.corpus.signatures_, pairs, self.threads)
         small = np.minimum(self._sizes[first], self._sizes[second])
         large = np.maximum(self._sizes[first], self._sizes[second])
         # containment from the estimate, |A∩B| = J(|A|+|B|)/(1+J): trusted where the sizes are close

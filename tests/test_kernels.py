@@ -127,10 +127,20 @@ def test_the_loops_give_the_same_results_in_any_number_of_threads(monkeypatch):
                 kernels.row_cosines(m.indptr, m.indices, m.data, pairs, threads),
                 *kernels.row_sums(m.indptr, m.indices, m.data, offsets, threads), *cols,
                 *kernels.alignments(*cols, offsets, doc_pairs, 0.05, threads),
-                *kernels.heaviest_columns(m.indptr, m.indices, m.data, 4, threads)]
+                *kernels.heaviest_columns(m.indptr, m.indices, m.data, 4, threads),
+                kernels.agreements((m.toarray() > 0.5).astype(np.uint32), pairs, threads)]
 
     one = run(1)
     assert len(one[-5]) > 0  # some matches found (the alignments' pair numbers are offset per slice)
     for threads in (2, 3, 7):
         got = run(threads)
         assert all(np.array_equal(a, b) for a, b in zip(one, got)), threads
+
+
+def test_agreements_are_the_share_of_equal_slots():
+    rng = np.random.default_rng(5)
+    sigs = rng.integers(0, 4, size=(40, 128)).astype(np.uint32)
+    pairs = rng.integers(0, 40, size=(500, 2)).astype(np.int64)
+    want = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
+    assert np.array_equal(kernels.agreements(sigs, pairs), want)
+    assert kernels.agreements(sigs, np.array([[3, 3]]))[0] == 1.0

@@ -33,10 +33,13 @@ def test_counts_made_on_slices_give_the_vectors_of_the_whole():
     units = [rng.integers(0, 40, size=rng.integers(0, 10)).astype(np.int64) for _ in range(50)]
     offsets = np.array([0, 12, 12, 30, 50])
     whole_s, whole_d = TermVectors().fit_transform(units, offsets)
-    parts = [TermCounts.of(units[a:b]) for a, b in ((0, 7), (7, 7), (7, 31), (31, 50))]
-    vec = TermVectors()
-    part_s, part_d = vec.fit_transform_counts(parts, offsets)
-    assert vec.size == TermVectors().fit(units).size
-    for whole, part in ((whole_s, part_s), (whole_d, part_d)):
-        assert part.has_sorted_indices and np.array_equal(whole.indptr, part.indptr)
-        assert np.array_equal(whole.indices, part.indices) and np.array_equal(whole.data, part.data)
+    # slices across documents, and slices of whole documents (summed slice by slice), one empty
+    for cuts in (((0, 7), (7, 7), (7, 31), (31, 50)), ((0, 12), (12, 12), (12, 30), (30, 50))):
+        parts = [TermCounts.of(units[a:b]) for a, b in cuts]
+        vec = TermVectors(threads=2)
+        part_s, part_d = vec.fit_transform_counts(parts, offsets)
+        assert parts == [None] * len(cuts)  # consumed: each released once placed
+        assert vec.size == TermVectors().fit(units).size
+        for whole, part in ((whole_s, part_s), (whole_d, part_d)):
+            assert part.has_sorted_indices and np.array_equal(whole.indptr, part.indptr)
+            assert np.array_equal(whole.indices, part.indices) and np.array_equal(whole.data, part.data)
