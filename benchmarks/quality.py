@@ -62,7 +62,8 @@ class Recalibrator:
         corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words).fit()
         _, _, pairs = find_candidates(corpus, settings)
         self.verifier = Verifier(corpus, Thresholds(variant_facts=0.0, variant_cosine=0.0))
-        self.base: dict[tuple[int, int], Verdict] = self.verifier.verify_many(pairs)
+        # as objects: each grid point relabels them (the corpora here are small)
+        self.base: dict[tuple[int, int], Verdict] = dict(self.verifier.verify_many(pairs).items())
 
     def _relabel(self, v: Verdict, t: Thresholds) -> Verdict:
         rel = classify(v.measures, t)
@@ -74,7 +75,7 @@ class Recalibrator:
         def verify_many(pairs: list[tuple[int, int]]) -> dict:
             missing = [p for p in pairs if p not in self.base]
             if missing:
-                self.base.update(self.verifier.verify_many(np.array(missing, dtype=np.int64)))
+                self.base.update(self.verifier.verify_many(np.array(missing, dtype=np.int64)).items())
             return {p: self._relabel(self.base[p], t) for p in pairs}
 
         groups = group(len(self.articles), verdicts, verify_many)

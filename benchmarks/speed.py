@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.normalize import normalize, tokens
-from dedup.shingle import as_set, word_shingles
+from dedup.shingle import as_set, text_shingles, word_shingles
 from dedup.signature import Signer
 
 from . import datasets
@@ -52,7 +52,7 @@ def signatures(n: int = 5000, repeat: int = 3) -> dict:
     signer = Signer(NUM_PERM, 1)
 
     def ours():
-        sets = [as_set(word_shingles(tokens(t), 5)) for t in texts]
+        sets = [as_set(text_shingles(t, 5)) for t in texts]
         return signer.sign_many(sets)
 
     def python_shingles():
@@ -145,6 +145,8 @@ def _job(what: str, path: Path, jobs: int | None = None) -> dict:
 
 def scaling(sizes: list[int], jobs: int | None) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="dedup-scale-"))
+    # the first run after installing (or changing) dedup compiles its loops (numba caches them): not timed
+    _job("dedup", scaled_corpus(3000, tmp / "warm-up.jsonl"), jobs)
     rows = []
     for size in sizes:
         path = scaled_corpus(size, tmp / f"corpus-{size}.jsonl")

@@ -14,8 +14,9 @@ import numpy as np
 from scipy import sparse
 
 from .article import Article
-from .lexicon import LEXICON, Lexicon
-from .normalize import normalize, tokens, words_at
+from . import kernels
+from .lexicon import LEXICON, Lexicon, word_hashes
+from .normalize import normalize, tokens, word_spans
 from .segment import sentences
 from .shingle import as_set, shingle_windows
 from .signature import Signer
@@ -33,36 +34,43 @@ class Analysis:
     shingles: np.ndarray
 
 
-def _sentence_words(body: str) -> tuple[list, list[str]]:
-    """The body's sentences and their normalized words, end to end, with each sentence's word count."""
-    found = words_at(body)
+def _sentence_words(body: str) -> tuple[list, np.ndarray, Callable[[int], str]]:
+    """The body's sentences with each one's word count, the hashes of their normalized words
+    end to end, and a way to read word ``k`` itself (asked for words the lexicon has not met)."""
+    found = word_spans(body)
     sents = sentences(body)
     if found is None:  # normalization depends on neighbouring characters: sentence by sentence
         per = [normalize(s.text).split() for s in sents]
-        return [(s, len(w)) for s, w in zip(sents, per)], [w for ws in per for w in ws]
-    words, starts = found
-    lo = np.searchsorted(starts, [s.start for s in sents]).tolist()
-    hi = np.searchsorted(starts, [s.end for s in sents]).tolist()
-    if lo and (lo[0] != 0 or hi[-1] != len(words) or lo[1:] != hi[:-1]):
-        words = [w for a, b in zip(lo, hi) for w in words[a:b]]  # some words fall outside every sentence
-    return [(s, b - a) for s, a, b in zip(sents, lo, hi)], words
+        words = [w for ws in per for w in ws]
+        return [(s, len(w)) for s, w in zip(sents, per)], word_hashes(words), words.__getitem__
+    codes, first, end, at = found
+    lo = np.searchsorted(at, [s.start for s in sents]).tolist()
+    hi = np.searchsorted(at, [s.end for s in sents]).tolist()
+    if lo and (lo[0] != 0 or hi[-1] != len(at) or lo[1:] != hi[:-1]):  # some words fall outside every sentence
+        inside = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]).astype(np.int64)
+        first, end = first[inside], end[inside]
+
+    def word_at(k: int) -> str:
+        return codes[first[k] : end[k]].tobytes().decode("utf-32-le")
+
+    return [(s, b - a) for s, a, b in zip(sents, lo, hi)], kernels.code_hashes(codes, first, end), word_at
 
 
 def analyze(article: Article, lexicon: Lexicon = LEXICON, shingle_size: int = 5, min_words: int = 4) -> Analysis:
-    """Segment and normalize an article once; look each word up in the lexicon once."""
+    """Segment and normalize an article once; hash its words and find their terms in the lexicon."""
     body = article.body
     spans: list[tuple[int, int]] = []
     title_words = tokens(article.title) if article.title.strip() else []
-    per_sentence, words = _sentence_words(body)
-    rows = lexicon.rows(title_words + words)
-    terms = lexicon.terms_[rows]
-    hashes = lexicon.hashes_[rows[len(title_words) :]]
+    per_sentence, hashes, word_at = _sentence_words(body)
+    nt = len(title_words)
+    terms = lexicon.term_ids_of(np.concatenate([word_hashes(title_words), hashes]),
+                                lambda k: title_words[k] if k < nt else word_at(k - nt))
     pieces: list[np.ndarray] = []
     if title_words:
         spans.append((-1, -1))
-        pieces.append(terms[: len(title_words)])
+        pieces.append(terms[:nt])
     short: list[np.ndarray] = []
-    at = len(title_words)
+    at = nt
     for s, n in per_sentence:
         if n >= min_words:
             spans.append((s.start, s.end))

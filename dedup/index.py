@@ -32,7 +32,7 @@ from .candidates import band_keys, optimal_bands
 from .normalize import DEFAULT as NORM, normalize, tokens
 from .shingle import as_set, word_shingles
 from .signature import SCHEME, Signer, estimate_jaccard
-from .lexicon import LEXICON
+from .lexicon import LEXICON, WORD_HASH
 
 KINDS = ("text", "terms")
 _STOP = {normalize(w) for w in (
@@ -63,12 +63,14 @@ class IndexSettings:
     scheme: str = SCHEME
     shingle_size: int = 5
     normalization: str = NORM.key()
+    word_hash: str = WORD_HASH
     threshold: float = 0.5
     variant_threshold: float = 0.3
     max_days: float = 3.0
 
     #: Settings that change signatures or bands: an index made with others is unusable.
-    STRUCTURAL = ("num_perm", "seed", "scheme", "shingle_size", "normalization", "threshold", "variant_threshold")
+    STRUCTURAL = ("num_perm", "seed", "scheme", "shingle_size", "normalization", "word_hash", "threshold",
+                  "variant_threshold")
 
     def __post_init__(self) -> None:
         for name in ("threshold", "variant_threshold"):
@@ -84,6 +86,7 @@ class IndexSettings:
     @classmethod
     def from_dict(cls, d: dict) -> IndexSettings:
         known = {f.name for f in fields(cls)}
+        d = {"word_hash": "xxh3-utf8", **d}  # indexes made before the word hash was stored used xxh3 of UTF-8
         return cls(**{k: v for k, v in d.items() if k in known})
 
 

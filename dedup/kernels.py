@@ -358,3 +358,68 @@ def agreements(signatures: np.ndarray, pairs: np.ndarray, threads: int = 1) -> n
     the pairs' signatures (for a million pairs that was two copies of 500 MB)."""
     parts = in_threads(lambda lo, hi: _agreements(signatures, pairs[lo:hi]), len(pairs), threads)
     return np.concatenate(parts)
+
+
+# -- words: hashes of code points, and the lexicon's table -------------------------------
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_MIX1 = np.uint64(0xFF51AFD7ED558CCD)
+_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+_SHIFT = np.uint64(33)
+
+
+@njit(cache=True, nogil=True)
+def code_hashes(codes: np.ndarray, first: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """64-bit hash of each word ``codes[first[w]:end[w]]`` (code points): FNV-1a over the
+    code points, then murmur3's finalizer so every bit depends on every code point."""
+    out = np.empty(len(first), dtype=np.uint64)
+    for w in range(len(first)):
+        h = _FNV_OFFSET
+        for p in range(first[w], end[w]):
+            h = (h ^ np.uint64(codes[p])) * _FNV_PRIME
+        h ^= h >> _SHIFT
+        h *= _MIX1
+        h ^= h >> _SHIFT
+        h *= _MIX2
+        h ^= h >> _SHIFT
+        out[w] = h
+    return out
+
+
+@njit(cache=True, nogil=True)
+def table_find(keys: np.ndarray, values: np.ndarray, used: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """The value of each query key in an open-addressing table (linear probing, capacity a
+    power of two, keys already well mixed), -1 where absent."""
+    mask = np.uint64(len(keys) - 1)
+    out = np.empty(len(queries), dtype=np.int64)
+    for k in range(len(queries)):
+        q = queries[k]
+        slot = np.int64(q & mask)
+        out[k] = -1
+        while used[slot]:
+            if keys[slot] == q:
+                out[k] = values[slot]
+                break
+            slot = np.int64(np.uint64(slot + 1) & mask)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def table_insert(keys: np.ndarray, values: np.ndarray, used: np.ndarray, new_keys: np.ndarray,
+                 new_values: np.ndarray) -> int:
+    """Put ``new_keys`` (distinct) with their values in the table; returns how many were not there
+    before. The caller keeps the table at most half full."""
+    mask = np.uint64(len(keys) - 1)
+    added = 0
+    for k in range(len(new_keys)):
+        q = new_keys[k]
+        slot = np.int64(q & mask)
+        while used[slot] and keys[slot] != q:
+            slot = np.int64(np.uint64(slot + 1) & mask)
+        if not used[slot]:
+            added += 1
+        used[slot] = True
+        keys[slot] = q
+        values[slot] = new_values[k]
+    return added

@@ -1,65 +1,99 @@
-"""Normalized word → its two ids, looked up once per word.
+"""Normalized words → their ids: a 64-bit word hash (the input of word shingles) and
+the id of the word's light stem (its TF-IDF term).
 
-Every normalized word of a corpus needs a 64-bit hash (the input of its word
-shingles) and the id of its light stem (its TF-IDF term). Both come from one
-dictionary lookup per token: the lexicon gives the word a row, and the ids are
-read from two numpy columns by row. A corpus has a few hundred thousand
-distinct words against tens of millions of tokens, so each word is hashed and
-stemmed once.
+The word hash is computed from the word's code points in compiled code
+(:func:`dedup.kernels.code_hashes`), so a body normalized in numpy is hashed
+without making a Python string per word. The stem needs Python (the stemmer);
+the lexicon keeps each word's term id in an open-addressing table keyed by the
+word hash, looked up in compiled code, and stems only the words it has not met:
+a corpus has a few hundred thousand distinct words against tens of millions of
+tokens.
 
 Ids are hashes, not positions: every process (``--jobs``, Dask workers, index
-writers) gives a word the same ids without sharing a table. Rows, by contrast,
-belong to one process's lexicon; they never leave it.
+writers) gives a word the same ids without sharing a table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import xxhash
 
+from . import kernels
 from .normalize import light_stem
 
 #: Distinct words kept before the lexicon starts afresh (bounds memory on huge, noisy corpora).
 MAX_WORDS = 2_000_000
+#: The word hash, as stored with an index (an index made with another cannot be used).
+WORD_HASH = "fnv1a64-codepoints-fmix"
+
+_EMPTY = np.empty(0, dtype=np.uint64)
 
 
-class Lexicon(dict):
-    """Word → row; ``terms_[row]`` is the stemmed-term id, ``hashes_[row]`` the shingle hash."""
+def word_hashes(words: Sequence[str]) -> np.ndarray:
+    """64-bit hash of each word, from its code points (as :func:`kernels.code_hashes`)."""
+    if not len(words):
+        return _EMPTY.copy()
+    codes = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    end = np.cumsum(lengths)
+    return kernels.code_hashes(codes, end - lengths, end)
+
+
+def stem_id(word: str) -> int:
+    """Term id of a word: the 62-bit xxh3 hash of its light stem."""
+    return xxhash.xxh3_64_intdigest(light_stem(word).encode("utf-8")) >> 2
+
+
+class Lexicon:
+    """Word hash → term id, for the words met so far."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.terms_ = np.empty(1 << 12, dtype=np.int64)
-        self.hashes_ = np.empty(1 << 12, dtype=np.uint64)
+        self.clear()
 
-    def __missing__(self, word: str) -> int:
-        row = len(self)
-        if row == len(self.terms_):
-            self.terms_ = np.concatenate([self.terms_, np.empty_like(self.terms_)])
-            self.hashes_ = np.concatenate([self.hashes_, np.empty_like(self.hashes_)])
-        self.terms_[row] = xxhash.xxh3_64_intdigest(light_stem(word).encode("utf-8")) >> 2
-        self.hashes_[row] = xxhash.xxh3_64_intdigest(word.encode("utf-8"))
-        self[word] = row
-        return row
+    def clear(self) -> None:
+        self._allocate(1 << 16)
+        self.size = 0
 
-    def rows(self, words: Sequence[str]) -> np.ndarray:
-        """Rows of ``words`` (valid until the next call; read the columns after this returns,
-        as the lookup may grow them)."""
-        if len(self) > MAX_WORDS:  # start afresh between calls, never inside one
+    def _allocate(self, capacity: int) -> None:
+        self.keys = np.zeros(capacity, dtype=np.uint64)
+        self.values = np.zeros(capacity, dtype=np.int64)
+        self.used = np.zeros(capacity, dtype=bool)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def _room(self, more: int) -> None:
+        """Keep the table at most half full after ``more`` words."""
+        capacity = len(self.keys)
+        while 2 * (self.size + more) > capacity:
+            capacity *= 2
+        if capacity != len(self.keys):
+            keys, values = self.keys[self.used], self.values[self.used]
+            self._allocate(capacity)
+            kernels.table_insert(self.keys, self.values, self.used, keys, values)
+
+    def term_ids_of(self, hashes: np.ndarray, word_at: Callable[[int], str]) -> np.ndarray:
+        """Term id of each word given by its hash; ``word_at(k)`` gives word ``k`` itself,
+        asked only for words not met before."""
+        if self.size > MAX_WORDS:  # start afresh between calls, never inside one
             self.clear()
-        return np.fromiter(map(self.__getitem__, words), dtype=np.int64, count=len(words))
+        ids = kernels.table_find(self.keys, self.values, self.used, hashes)
+        missing = np.flatnonzero(ids < 0)
+        if len(missing):
+            new, first = np.unique(hashes[missing], return_index=True)
+            terms = np.fromiter((stem_id(word_at(k)) for k in missing[first].tolist()), dtype=np.int64, count=len(new))
+            self._room(len(new))
+            self.size += kernels.table_insert(self.keys, self.values, self.used, new, terms)
+            ids[missing] = kernels.table_find(self.keys, self.values, self.used, hashes[missing])
+        return ids
 
     def term_ids(self, words: Sequence[str]) -> np.ndarray:
         """Stemmed-term id of each word (62-bit, non-negative)."""
-        rows = self.rows(words)  # first: the lookup may grow (replace) the columns
-        return self.terms_[rows]
-
-    def word_hashes(self, words: Sequence[str]) -> np.ndarray:
-        """64-bit hash of each word (xxh3 of its UTF-8 bytes)."""
-        rows = self.rows(words)
-        return self.hashes_[rows]
+        words = list(words)
+        return self.term_ids_of(word_hashes(words), words.__getitem__)
 
 
-#: The lexicon of this process, shared by every step that needs word ids.
+#: The lexicon of this process, shared by every step that needs term ids.
 LEXICON = Lexicon()

@@ -269,10 +269,11 @@ def _code_tables(config: NormConfig) -> tuple[np.ndarray, np.ndarray]:
     return out, space
 
 
-def words_at(text: str, config: NormConfig = DEFAULT) -> tuple[list[str], np.ndarray] | None:
-    """``normalize(text, config).split()`` and the offset in ``text`` where each word starts,
-    in a few numpy passes over the code points; ``None`` for the rare text whose
-    normalization depends on neighbouring characters (callers then normalize piece by piece).
+def word_spans(text: str, config: NormConfig = DEFAULT) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The words of ``normalize(text, config)`` as code points: the normalized code points
+    (uint32), and for each word its first and end index among them and the offset in
+    ``text`` where it starts; ``None`` for the rare text whose normalization depends on
+    neighbouring characters (callers then normalize piece by piece). A few numpy passes.
 
     Normalized words never span punctuation, so the words of a sentence of ``text``
     are those starting inside its span.
@@ -282,7 +283,8 @@ def words_at(text: str, config: NormConfig = DEFAULT) -> tuple[list[str], np.nda
     except UnicodeEncodeError:  # lone surrogates
         return None
     if len(codes) == 0:
-        return [], np.empty(0, dtype=np.int64)
+        empty = np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.uint32), empty, empty, empty
     if int(codes.max()) > 0xFFFF:
         return None
     table, space = _code_tables(config)
@@ -291,11 +293,23 @@ def words_at(text: str, config: NormConfig = DEFAULT) -> tuple[list[str], np.nda
         return None
     keep = np.flatnonzero(mapped != _DELETE)
     kept = mapped[keep]
-    blank = space[kept]
-    starts = ~blank
-    starts[1:] &= blank[:-1]
-    words = kept.tobytes().decode("utf-32-le").split()
-    return words, keep[starts]
+    word = ~space[kept]
+    starts = word.copy()
+    starts[1:] &= ~word[:-1]
+    ends = word.copy()
+    ends[:-1] &= ~word[1:]
+    first = np.flatnonzero(starts)
+    return kept, first, np.flatnonzero(ends) + 1, keep[first]
+
+
+def words_at(text: str, config: NormConfig = DEFAULT) -> tuple[list[str], np.ndarray] | None:
+    """``normalize(text, config).split()`` and the offset in ``text`` where each word starts
+    (see :func:`word_spans`); ``None`` where :func:`word_spans` declines."""
+    found = word_spans(text, config)
+    if found is None:
+        return None
+    kept, _, _, at = found
+    return kept.tobytes().decode("utf-32-le").split(), at
 
 
 def tokens(text: str, config: NormConfig = DEFAULT) -> list[str]:

@@ -1,10 +1,10 @@
 """Shingles: normalized text → sets of 32-bit shingle ids (numpy arrays).
 
-Word shingles hash each distinct word once (a 64-bit xxh3 digest kept in
-:mod:`dedup.lexicon`), then
-combine the word hashes of each k-word window arithmetically in numpy, so the
-per-shingle cost is a few vector operations instead of a Python string join
-and a hash call. Character shingles do the same over code points.
+Word shingles hash each word from its code points in compiled code
+(:func:`dedup.kernels.code_hashes`), then combine the word hashes of each
+k-word window arithmetically in numpy, so the per-shingle cost is a few vector
+operations instead of a Python string join and a hash call. Character shingles
+do the same over code points.
 
 A shingle id is the top 32 bits of a 64-bit mix of the window: ids are the
 input to :mod:`dedup.signature` and can be fed as they are to a datasketch
@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lexicon import LEXICON
+from . import kernels
+from .lexicon import word_hashes
+from .normalize import tokens, word_spans
 
 _MUL = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S = np.uint64(33)
 _TOP = np.uint64(32)
-
-
-def word_hashes(words: list[str]) -> np.ndarray:
-    """64-bit hash of each word, as a uint64 array (from the process's lexicon)."""
-    return LEXICON.word_hashes(words)
 
 
 def _fmix64_top32(g: np.ndarray) -> np.ndarray:
@@ -53,6 +50,16 @@ def shingle_windows(h: np.ndarray, k: int) -> np.ndarray:
 def word_shingles(words: list[str], k: int = 5) -> np.ndarray:
     """Ids of the k-word windows of ``words`` (with repeats; use :func:`as_set`)."""
     return shingle_windows(word_hashes(words), k)
+
+
+def text_shingles(text: str, k: int = 5) -> np.ndarray:
+    """``word_shingles(tokens(text), k)``, hashing the words straight from the normalized
+    code points (no string per word), as :func:`dedup.features.analyze` does."""
+    found = word_spans(text)
+    if found is None:
+        return word_shingles(tokens(text), k)
+    codes, first, end, _ = found
+    return shingle_windows(kernels.code_hashes(codes, first, end), k)
 
 
 def char_shingles(text: str, k: int = 5) -> np.ndarray:

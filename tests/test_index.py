@@ -92,6 +92,21 @@ def test_incompatible_settings_refused(location):
     Index.open(location, IndexSettings()).close()  # the same settings open fine
 
 
+def test_an_index_made_with_the_earlier_word_hash_is_refused(tmp_path):
+    # indexes stored before the word hash was recorded hashed words with xxh3 of their UTF-8
+    path = str(tmp_path / "old.sqlite")
+    Index.open(path, create=True).close()
+    from dedup.store_sqlite import SqliteStore
+
+    store = SqliteStore(path)
+    meta = store.get_meta()
+    del meta["settings"]["word_hash"]
+    store.set_meta(meta)
+    store.close()
+    with pytest.raises(IndexError_, match="word_hash: index has 'xxh3-utf8'"):
+        Index.open(path, IndexSettings())
+
+
 def test_missing_index(tmp_path):
     with pytest.raises(IndexError_, match="no index here"):
         Index.open(str(tmp_path / "none.sqlite"))

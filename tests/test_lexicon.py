@@ -1,35 +1,76 @@
+import numpy as np
 import xxhash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dedup import lexicon
-from dedup.lexicon import Lexicon
-from dedup.normalize import light_stem
+from dedup import kernels, lexicon
+from dedup.lexicon import Lexicon, word_hashes
+from dedup.normalize import light_stem, normalize, word_spans
+from dedup.shingle import text_shingles, word_shingles
 
 WORDS = ["والحكومة", "الحكومة", "حكومة", "قال", "وزير", "الخارجية", "2024", "وزير"]
 
 
-def test_ids_are_hashes_of_the_word_and_of_its_stem():
+def _fnv_fmix(word: str) -> int:
+    """The word hash written out in Python, to check the compiled one against."""
+    h, mask = 0xCBF29CE484222325, (1 << 64) - 1
+    for c in word:
+        h = ((h ^ ord(c)) * 0x100000001B3) & mask
+    for m in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53):
+        h ^= h >> 33
+        h = (h * m) & mask
+    return h ^ (h >> 33)
+
+
+def test_term_ids_are_hashes_of_the_stem_and_word_hashes_of_the_code_points():
     lex = Lexicon()
-    terms, hashes = lex.term_ids(WORDS), lex.word_hashes(WORDS)
+    terms, hashes = lex.term_ids(WORDS), word_hashes(WORDS)
     for w, t, h in zip(WORDS, terms.tolist(), hashes.tolist()):
-        assert h == xxhash.xxh3_64_intdigest(w.encode("utf-8"))
+        assert h == _fnv_fmix(w)
         assert t == xxhash.xxh3_64_intdigest(light_stem(w).encode("utf-8")) >> 2
     assert terms[0] == terms[1] == terms[2]  # one stem: والحكومة, الحكومة, حكومة
     assert len(lex) == len(set(WORDS))
 
 
-def test_columns_grow_past_their_first_capacity_during_one_lookup():
+def test_the_table_grows_past_its_first_capacity_during_one_lookup_and_keeps_every_word():
     lex = Lexicon()
-    words = [f"كلمة{k}" for k in range(10_000)]
-    hashes = lex.word_hashes(words)  # grows the columns mid-lookup
-    assert hashes.tolist() == [xxhash.xxh3_64_intdigest(w.encode("utf-8")) for w in words]
-    assert lex.term_ids(words[:3]).tolist() == Lexicon().term_ids(words[:3]).tolist()
+    words = [f"كلمة{k}" for k in range(100_000)]  # the table starts with room for 32,768
+    first = lex.term_ids(words)
+    assert len(lex) == 100_000 and len(lex.keys) >= 200_000
+    assert np.array_equal(lex.term_ids(words[::-1]), first[::-1])  # found again, not stemmed again
+    assert first[:3].tolist() == Lexicon().term_ids(words[:3]).tolist()
+
+
+def test_only_words_not_met_before_are_read_and_stemmed():
+    lex = Lexicon()
+    asked = []
+    hashes = word_hashes(WORDS)
+    lex.term_ids_of(hashes, lambda k: asked.append(k) or WORDS[k])
+    assert sorted(WORDS[k] for k in asked) == sorted(set(WORDS))  # each distinct word once
+    asked.clear()
+    lex.term_ids_of(hashes, lambda k: asked.append(k) or WORDS[k])
+    assert asked == []
 
 
 def test_a_full_lexicon_starts_afresh_between_lookups_never_inside_one(monkeypatch):
     monkeypatch.setattr(lexicon, "MAX_WORDS", 5)
     lex = Lexicon()
-    first = lex.word_hashes([f"w{k}" for k in range(8)])  # more than the limit in one call: kept whole
+    first = lex.term_ids([f"w{k}" for k in range(8)])  # more than the limit in one call: kept whole
     assert len(lex) == 8
-    again = lex.word_hashes(["w0", "w7"])  # the next call starts afresh, with the same ids
+    again = lex.term_ids(["w0", "w7"])  # the next call starts afresh, with the same ids
     assert len(lex) == 2
     assert again.tolist() == [first[0], first[7]]
+
+
+TRICKY = st.sampled_from(list("قال وزير الخارجيةأإآٱىةـًٌٍَُِّْ٠١٢٣abcDEF  \n\t.،؛!?-") + ["\u200c", "\u200f", "ﻻ", "ß", "Σ", "ﷲ"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TRICKY, max_size=80).map("".join))
+def test_words_hashed_from_code_points_equal_words_hashed_as_strings(text):
+    words = normalize(text).split()
+    found = word_spans(text)
+    if found is not None:
+        codes, first, end, _ = found
+        assert kernels.code_hashes(codes, first, end).tolist() == word_hashes(words).tolist()
+    assert text_shingles(text).tolist() == word_shingles(words).tolist()
