@@ -9,7 +9,7 @@ from dedup.boilerplate import Boilerplate
 from dedup.features import Corpus
 from dedup.group import group, group_verdicts
 from dedup.io import read
-from dedup.pipeline import Settings, find_candidates
+from dedup.pipeline import Settings
 from dedup.verify import Measures, Verdict, Verdicts, Verifier
 
 
