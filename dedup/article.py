@@ -45,6 +45,13 @@ class Article:
         """The text the pipeline compares: cleaned body if available, else raw."""
         return self.clean if self.clean is not None else self.text
 
+    def drop_text(self, head: str | None = None) -> None:
+        """Forget the text, the clean body and the boilerplate spans, keeping the metadata and
+        the body's first line (``head``, or read from the body; 200 characters at most), which
+        tables show for an article without a title."""
+        self.clean = (self.body.strip().split("\n", 1)[0] if head is None else head)[:200]
+        self.text, self.removed, self.kept = "", [], []
+
     def original_offset(self, pos: int) -> int:
         """Offset in ``text`` of offset ``pos`` in :attr:`body`."""
         if self.clean is None or not self.kept:

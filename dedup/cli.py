@@ -275,7 +275,7 @@ def evaluate(
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_INPUT)
     try:
-        result = run([str(p) for p in paths], on_problem=_problem, jobs=jobs)
+        result = run([str(p) for p in paths], on_problem=_problem, jobs=jobs, keep_text=False)
     except (InputError, ValueError) as exc:
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_INPUT)

@@ -51,6 +51,7 @@ class _Chunk:
     a hundred thousand small objects in the parent took time from the workers."""
 
     stripped: list[tuple[list, list]]  # removed spans and kept segments (the clean text is rebuilt)
+    heads: list[str]  # the first line of each clean body (what an article without its text keeps)
     span_counts: np.ndarray
     spans: np.ndarray  # (units, 2)
     set_sizes: np.ndarray
@@ -68,13 +69,15 @@ class _Chunk:
 
 def _strip_and_analyze(span: tuple[int, int]) -> _Chunk:
     cleaner, (shingle_size, min_words), signer = _STATE["cleaner"], _STATE["analysis"], _STATE["signer"]
-    stripped, analyses = [], []
+    stripped, heads, analyses = [], [], []
     for a in _STATE["articles"][span[0] : span[1]]:
         clean, removed, kept = cleaner.strip_text(a.text)
         stripped.append((removed, kept))
+        heads.append(clean.strip().split("\n", 1)[0][:200])
         analyses.append(analyze(Article("", a.text, title=a.title, clean=clean), LEXICON, shingle_size, min_words))
     return _Chunk(
         stripped,
+        heads,
         np.array([len(an.spans) for an in analyses], dtype=np.int64),
         np.concatenate([an.spans for an in analyses]) if analyses else np.empty((0, 2), dtype=np.int64),
         np.array([len(an.shingles) for an in analyses], dtype=np.int64),
@@ -100,12 +103,13 @@ class Analyzed:
 
 def strip_and_analyze(
     articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int, signer: Signer, jobs: int,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, keep_text: bool = True,
 ) -> Analyzed:
     """Fit ``cleaner`` on the corpus, strip every article in place, analyze and sign it, in ``jobs`` processes.
 
     Each process also counts the terms of its articles' units (consecutive slices, in
-    order), so the parent only merges counts to fit the TF-IDF vectors."""
+    order), so the parent only merges counts to fit the TF-IDF vectors. Without
+    ``keep_text`` each article's text is dropped once analyzed (:meth:`Article.drop_text`)."""
     _STATE.clear()
     _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), articles=articles, signer=signer)
     with _pool(jobs) as pool:
@@ -121,9 +125,12 @@ def strip_and_analyze(
         for chunk in pool.imap(_strip_and_analyze, _chunks(len(articles), jobs)):
             counts.append(chunk.counts)
             signatures.append(chunk.signatures)
-            for (removed, kept), an in zip(chunk.stripped, chunk.analyses()):
+            for (removed, kept), head, an in zip(chunk.stripped, chunk.heads, chunk.analyses()):
                 a = articles[len(analyses)]
-                a.clean, a.removed, a.kept = rebuild_clean(a.text, kept), removed, kept
+                if keep_text:
+                    a.clean, a.removed, a.kept = rebuild_clean(a.text, kept), removed, kept
+                else:
+                    a.drop_text(head)
                 analyses.append(an)
                 if progress:
                     progress(1)

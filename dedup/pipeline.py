@@ -22,6 +22,7 @@ from .signature import Signer
 from .verify import Thresholds, Verdicts, Verifier
 
 log = logging.getLogger("dedup")
+_NO_SHINGLES = np.empty(0, dtype=np.uint32)
 
 
 class EngineError(RuntimeError):
@@ -109,18 +110,22 @@ def cluster_articles(
     problems: list[ReadProblem] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int | None = None,
+    keep_text: bool = True,
 ) -> ClusterResult:
     """Group already-read articles (the library entry point behind :func:`cluster`).
 
     ``jobs`` processes strip and analyze the articles (default: all cores); the
-    groups do not depend on it.
+    groups do not depend on it. Without ``keep_text`` each article's text is dropped
+    once analyzed (:meth:`Article.drop_text`), so a large corpus is not held twice
+    over, and verdicts quote no shared sentences.
     """
     with without_gc():
-        return _cluster_articles(articles, settings, problems, progress, jobs)
+        return _cluster_articles(articles, settings, problems, progress, jobs, keep_text)
 
 
 def _cluster_articles(articles: list[Article], settings: Settings, problems: list[ReadProblem] | None,
-                      progress: Callable[[str, int, int], None] | None, jobs: int | None) -> ClusterResult:
+                      progress: Callable[[str, int, int], None] | None, jobs: int | None,
+                      keep_text: bool) -> ClusterResult:
     timings: dict[str, float] = {}
     n = len(articles)
     tick = (lambda stage: (lambda k: progress(stage, k, n))) if progress else (lambda stage: None)
@@ -130,7 +135,7 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
     if jobs > 1 and n >= MIN_PARALLEL and can_fork():
         with _timer(timings, "strip+analyze+sign"):
             done = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
-                                     Signer(settings.num_perm, settings.seed), jobs, tick("analyze"))
+                                     Signer(settings.num_perm, settings.seed), jobs, tick("analyze"), keep_text)
         with _timer(timings, "tf-idf"):
             corpus.fit(analyses=done.analyses, counts=done.counts, signatures=done.signatures)
             del done  # the term counts are as large as the vectors made from them
@@ -141,11 +146,16 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
                 cleaner.strip(a)
         with _timer(timings, "sign"):
             corpus.fit(tick("sign"))
+            if not keep_text:
+                for a in articles:
+                    a.drop_text()
     with _timer(timings, "candidates"):
         near, same_story, pairs = find_candidates(corpus, settings)
     with _timer(timings, "verify"):
-        verifier = Verifier(corpus, settings.thresholds, threads=jobs)
-        corpus.sentence_vectors_ = None  # the verifier holds them, by column
+        verifier = Verifier(corpus, settings.thresholds, threads=jobs, quote=keep_text)
+        corpus.sentence_vectors_ = corpus.shingles_ = None  # the verifier holds them, by column and end to end
+        for an in corpus.analyses_:
+            an.shingles = _NO_SHINGLES
         verdicts = verifier.verify_many(pairs)
     with _timer(timings, "group"):
         groups, verdicts = group_verdicts(n, verdicts,
@@ -170,7 +180,8 @@ def cluster(
     ``engine="dask"`` runs the job on a Dask cluster: the one at ``scheduler``
     (an address such as ``tcp://10.0.0.5:8786``, or a ``distributed.Client``), or
     a local cluster of ``jobs`` worker processes. The groups are the same. With
-    ``keep_text=False`` the Dask engine returns the articles without their text.
+    ``keep_text=False`` the articles come back without their text (ids, metadata and
+    the first line of the body), and the job holds less memory.
 
     >>> result = cluster("seeds/")                      # doctest: +SKIP
     >>> [[result.articles[m].id for m in g.members] for g in result.groups]  # doctest: +SKIP
@@ -194,6 +205,6 @@ def cluster(
     timings: dict[str, float] = {}
     with _timer(timings, "read"), without_gc():
         articles = list(read(paths, fields, report))
-    result = cluster_articles(articles, settings, problems, progress, jobs)
+    result = cluster_articles(articles, settings, problems, progress, jobs, keep_text)
     result.timings = {**timings, **result.timings}
     return result

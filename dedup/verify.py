@@ -262,7 +262,7 @@ class Verdicts(Mapping):
         m = Measures(ja, co, cs, fa, s_, l_, None if d != d else d)
         lo, hi = self._shared_at[row], self._shared_at[row + 1]
         shared = []
-        if hi > lo:
+        if hi > lo and self.texts is not None:
             ta, tb = self.texts(i), self.texts(j)
             _, a, b, sim = (x[lo:hi].tolist() for x in self.shared)
             shared = [SharedSentence(ta[x], tb[y], v) for x, y, v in zip(a, b, sim)]
@@ -272,8 +272,10 @@ class Verdicts(Mapping):
 class Verifier:
     """Verifies candidate pairs of a fitted :class:`~dedup.features.Corpus`."""
 
-    def __init__(self, corpus, thresholds: Thresholds = Thresholds(), threads: int = 1) -> None:
+    def __init__(self, corpus, thresholds: Thresholds = Thresholds(), threads: int = 1, quote: bool = True) -> None:
+        """``quote``: verdicts quote their shared sentences (from the articles' text)."""
         self.corpus = corpus
+        self.quote = quote
         self.thresholds = thresholds
         self.threads = threads  # for the compiled loops over many pairs; the verdicts do not depend on it
         self._sizes = np.array([len(x) for x in corpus.shingles_], dtype=np.int64)
@@ -338,4 +340,4 @@ class Verifier:
         columns = dict(zip(_COLUMNS, (sim, jac, con, cos, fact, small, large, days)))
         return Verdicts(pairs, relation, columns,
                         (aligned[m_pair[keep]], m_a[keep].astype(np.int32), m_b[keep].astype(np.int32), m_sim[keep]),
-                        self.corpus.sentence_texts)
+                        self.corpus.sentence_texts if self.quote else None)

@@ -141,6 +141,17 @@ def test_same_groups_and_evidence_for_any_number_of_jobs():
     one, two = cluster_articles(articles(), jobs=1), cluster_articles(articles(), jobs=2)
     assert sum(len(g.members) > 1 for g in one.groups) > 100
     assert to_json(two, explain=True) == to_json(one, explain=True)
+    # without the text (what `dedup cluster` does unless --explain): the same groups and
+    # pairs, articles keep their metadata and the first line of the clean body
+    from dedup.formats import to_table
+
+    for jobs in (1, 2):
+        light = cluster_articles(articles(), jobs=jobs, keep_text=False)
+        assert to_json(light) == to_json(one) and to_table(light) == to_table(one)
+        assert all(a.text == "" and not a.kept and not a.removed for a in light.articles)
+        assert [a.clean for a in light.articles] == [a.clean.strip().split("\n", 1)[0][:200] for a in one.articles]
+        assert not any(v.shared for v in light.verdicts.values() if v.relation != "distinct")
+    assert any(v.shared for v in one.verdicts.values() if v.relation != "distinct")
 
 
 def test_the_garbage_collector_is_off_during_a_job_and_restored_after(seeds_dir):
