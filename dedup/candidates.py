@@ -7,7 +7,7 @@ The band/row split is datasketch's own optimum for a threshold (its
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 
@@ -40,21 +40,6 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys + np.arange(bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
 
 
-def _bucket_pairs(members: list[int]) -> Iterator[tuple[int, int]]:
-    if len(members) <= MAX_BUCKET_PAIRS:
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                yield members[x], members[y]
-        return
-    head = members[:8]
-    for x, m in enumerate(members):
-        for h in head:
-            if h < m:
-                yield h, m
-        if x + 1 < len(members):
-            yield m, members[x + 1]
-
-
 def band_postings(signatures: np.ndarray, threshold: float, first: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(band, key, document)`` of every band of every non-empty signature (documents numbered from ``first``)."""
     n, num_perm = signatures.shape
@@ -67,15 +52,28 @@ def band_postings(signatures: np.ndarray, threshold: float, first: int = 0) -> t
 
 
 def bucket_pairs(band: np.ndarray, key: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """Sorted, distinct ``(i, j)`` pairs, ``i < j``, of documents sharing a ``(band, key)`` bucket."""
+    """Sorted, distinct ``(i, j)`` pairs, ``i < j``, of documents sharing a ``(band, key)`` bucket:
+    all pairs of a bucket of at most :data:`MAX_BUCKET_PAIRS` documents; in a larger one, each
+    document with the bucket's first 8 and with its next neighbour."""
+    if len(docs) == 0:
+        return np.empty((0, 2), dtype=np.int64)
     order = np.lexsort((docs, key, band))
     band, key, docs = band[order], key[order], docs[order]
     change = np.flatnonzero((np.diff(band) != 0) | (np.diff(key) != 0)) + 1
-    starts, ends = np.r_[0, change], np.r_[change, len(docs)]
-    pairs: set[tuple[int, int]] = set()
-    for run in np.flatnonzero(ends - starts > 1):
-        pairs.update(_bucket_pairs(docs[starts[run] : ends[run]].tolist()))
-    return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+    bounds = np.r_[0, change, len(docs)].astype(np.int64)
+    base = int(docs.max()) + 1
+    return pairs_of_codes(kernels.bucket_pair_codes(bounds, docs, base, MAX_BUCKET_PAIRS), base)
+
+
+def pair_codes_of(pairs: np.ndarray, base: int) -> np.ndarray:
+    """Each pair ``(i, j)`` as the code ``i * base + j`` (codes sort as the pairs do)."""
+    return pairs[:, 0] * base + pairs[:, 1]
+
+
+def pairs_of_codes(codes: np.ndarray, base: int) -> np.ndarray:
+    """The distinct pairs of ``codes`` (``i * base + j``), sorted."""
+    codes = np.unique(codes)
+    return np.stack([codes // base, codes % base], axis=1).reshape(-1, 2)
 
 
 def candidate_pairs(signatures: np.ndarray, threshold: float) -> np.ndarray:

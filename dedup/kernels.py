@@ -248,6 +248,36 @@ def _alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray
 
 
 @njit(cache=True, nogil=True)
+def bucket_pair_codes(bounds: np.ndarray, docs: np.ndarray, base: int, max_all: int) -> np.ndarray:
+    """Codes ``i * base + j`` of the pairs of each bucket ``docs[bounds[b]:bounds[b + 1]]``
+    (ascending documents): all pairs of a bucket of at most ``max_all`` documents; in a larger
+    one each document with the bucket's first 8 before it and with its next neighbour. With repeats."""
+    total = 0
+    for b in range(len(bounds) - 1):
+        size = bounds[b + 1] - bounds[b]
+        total += size * (size - 1) // 2 if size <= max_all else size * 9
+    out = np.empty(total, dtype=np.int64)
+    k = 0
+    for b in range(len(bounds) - 1):
+        lo, hi = bounds[b], bounds[b + 1]
+        if hi - lo <= max_all:
+            for x in range(lo, hi):
+                for y in range(x + 1, hi):
+                    out[k] = docs[x] * base + docs[y]
+                    k += 1
+            continue
+        for x in range(lo, hi):
+            for h in range(lo, lo + 8):
+                if docs[h] < docs[x]:
+                    out[k] = docs[h] * base + docs[x]
+                    k += 1
+            if x + 1 < hi:
+                out[k] = docs[x] * base + docs[x + 1]
+                k += 1
+    return out[:k]
+
+
+@njit(cache=True, nogil=True)
 def posting_pair_codes(starts: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int, max_days: float) -> np.ndarray:
     """For each posting list ``docs[starts[t]:starts[t + 1]]`` (ascending documents), the code
     ``i * n + j`` of every pair ``i < j`` in it at most ``max_days`` apart (a NaN day keeps the pair)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from .article import Article, ReadProblem
 from .boilerplate import Boilerplate
-from .candidates import candidate_pairs, keyword_pairs
+from .candidates import candidate_pairs, keyword_pairs, pair_codes_of, pairs_of_codes
 from .group import Group, group_verdicts
 from .io import FieldMap, read
 from .features import Corpus
@@ -100,7 +100,8 @@ def find_candidates(corpus: Corpus, settings: Settings) -> tuple[np.ndarray, np.
     near = candidate_pairs(corpus.signatures_, settings.lsh_threshold)
     same_story = keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords,
                                published=[a.published for a in corpus.articles], max_days=settings.thresholds.max_days)
-    pairs = np.unique(np.concatenate([near, same_story]), axis=0) if len(near) + len(same_story) else near
+    base = len(corpus.articles)
+    pairs = pairs_of_codes(np.concatenate([pair_codes_of(near, base), pair_codes_of(same_story, base)]), base)
     return near, same_story, pairs
 
 

@@ -269,6 +269,10 @@ class Verdicts(Mapping):
         return Verdict(_RELATIONS[self.relation[row]], sm, ja, co, cs, fa, shared, m)
 
 
+#: Pairs verified at once (each costs about 150 bytes of working arrays while verified).
+CHUNK = 1 << 20
+
+
 class Verifier:
     """Verifies candidate pairs of a fitted :class:`~dedup.features.Corpus`."""
 
@@ -294,8 +298,15 @@ class Verifier:
         """Verdicts for ``pairs`` (rows ``i < j``).
 
         The measures of all pairs are made in compiled loops and classified in numpy,
-        by the same rules as :func:`classify` and :func:`similarity`, stated on arrays.
+        by the same rules as :func:`classify` and :func:`similarity`, stated on arrays;
+        :data:`CHUNK` pairs at a time, which bounds the arrays made on the way.
         """
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        if len(pairs) <= CHUNK:
+            return self._verify(pairs)
+        return Verdicts.concat([self._verify(pairs[k : k + CHUNK]) for k in range(0, len(pairs), CHUNK)])
+
+    def _verify(self, pairs: np.ndarray) -> Verdicts:
         t = self.thresholds
         if len(pairs) == 0:
             return Verdicts(np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int8),

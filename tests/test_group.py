@@ -98,3 +98,12 @@ def test_grouping_a_store_equals_grouping_its_verdicts_as_objects(seeds_verified
     assert [list(g.edges) for g in from_store] == [list(g.edges) for g in from_dict]
     assert any(len(g.edges) for g in from_store)
     assert len(used) == len(store)  # every pair was given: nothing verified on demand
+
+
+def test_verifying_in_chunks_gives_the_verdicts_of_one_batch(seeds_verified, monkeypatch):
+    from dedup import verify
+
+    _, verifier, store = seeds_verified
+    monkeypatch.setattr(verify, "CHUNK", 3)
+    chunked = verifier.verify_many(np.array(list(store))[::-1].copy())
+    assert list(chunked) == list(store) and list(chunked.values()) == list(store.values())

@@ -144,3 +144,27 @@ def test_agreements_are_the_share_of_equal_slots():
     want = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
     assert np.array_equal(kernels.agreements(sigs, pairs), want)
     assert kernels.agreements(sigs, np.array([[3, 3]]))[0] == 1.0
+
+
+def test_bucket_pairs_follow_the_bucket_rule_for_small_and_large_buckets():
+    from dedup.candidates import MAX_BUCKET_PAIRS, bucket_pairs
+
+    rng = np.random.default_rng(9)
+    docs = np.arange(300, dtype=np.int64)
+    band = np.zeros(300, dtype=np.int64)
+    key = rng.integers(0, 40, size=300).astype(np.uint64)
+    key[:150] = 7  # one bucket of 150+ documents: not expanded to all its pairs
+    want = set()
+    for k in np.unique(key):
+        members = sorted(docs[key == k].tolist())
+        if len(members) <= MAX_BUCKET_PAIRS:
+            want |= {(a, b) for x, a in enumerate(members) for b in members[x + 1 :]}
+        else:
+            for x, m in enumerate(members):
+                want |= {(h, m) for h in members[:8] if h < m}
+                if x + 1 < len(members):
+                    want.add((m, members[x + 1]))
+    shuffled = rng.permutation(300)  # postings in any order
+    got = bucket_pairs(band[shuffled], key[shuffled], docs[shuffled])
+    assert list(map(tuple, got.tolist())) == sorted(want)
+    assert len(want) < 150 * 149 // 2
