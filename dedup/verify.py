@@ -158,7 +158,9 @@ class Verdicts(Mapping):
 
     def __init__(self, pairs: np.ndarray, relation: np.ndarray, columns: dict[str, np.ndarray] | None = None,
                  shared: tuple[np.ndarray, ...] | None = None, texts: Callable[[int], list[str]] | None = None,
-                 objects: list | None = None) -> None:
+                 objects: list | None = None, shared_in_order: bool = False) -> None:
+        """``shared``: (row, sentence of i, sentence of j, similarity) of each shared sentence;
+        ``shared_in_order`` when each row's entries already come best first (taken from stores)."""
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         codes = pair_codes(pairs)
         order = np.argsort(codes, kind="stable")
@@ -174,7 +176,10 @@ class Verdicts(Mapping):
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         row = rank[row]
-        by = np.lexsort((b, a, -sim, row))  # each pair's shared sentences, best first
+        if shared_in_order:  # only the rows moved: a stable sort keeps each row's order
+            by = np.argsort(row, kind="stable")
+        else:
+            by = np.lexsort((b, a, -sim, row))  # each pair's shared sentences, best first
         self.shared = (row[by], a[by], b[by], sim[by])
         self._shared_at = np.searchsorted(self.shared[0], np.arange(len(order) + 1))
 
@@ -214,7 +219,7 @@ class Verdicts(Mapping):
         return Verdicts(np.concatenate([p.pairs for p in parts])[keep],
                         np.concatenate([p.relation for p in parts])[keep],
                         {k: np.concatenate([p.columns[k] for p in parts])[keep] for k in names},
-                        (remap[row[alive]], a[alive], b[alive], sim[alive]), parts[0].texts)
+                        (remap[row[alive]], a[alive], b[alive], sim[alive]), parts[0].texts, shared_in_order=True)
 
     def take(self, rows: np.ndarray) -> Verdicts:
         """A store of ``rows`` of this one."""
@@ -227,7 +232,7 @@ class Verdicts(Mapping):
         alive = keep[row]
         remap = np.cumsum(keep) - 1
         return Verdicts(self.pairs[keep], self.relation[keep], {k: v[keep] for k, v in self.columns.items()},
-                        (remap[row[alive]], a[alive], b[alive], sim[alive]), self.texts)
+                        (remap[row[alive]], a[alive], b[alive], sim[alive]), self.texts, shared_in_order=True)
 
     def __len__(self) -> int:
         return len(self.codes)
