@@ -84,7 +84,7 @@ class Edges(Sequence):
 
 #: Stories whose related pairs link at most this many articles have all their pairs verified
 #: in one batch before grouping.
-BATCH_STORY = 16
+BATCH_STORY = 64
 
 
 def pairs_within_stories(n: int, related: np.ndarray, max_size: int) -> np.ndarray:
@@ -176,9 +176,13 @@ def group_verdicts(n: int, verdicts: Mapping, verify_many: VerifyMany, min_link:
             continue
         a, b = members[ri], members[rj]
         total = len(a) * len(b)
-        picks = range(total) if total <= max_checks else (int(k * total / max_checks) for k in range(max_checks))
-        cross = [(a[p // len(b)], b[p % len(b)]) for p in picks]  # all pairs, or an even sample of them
-        if linked(cross) >= min_link * len(cross):
+        if total == 1:  # two single articles: the one pair across is this variant pair
+            related = min_link <= 1
+        else:
+            picks = range(total) if total <= max_checks else (int(k * total / max_checks) for k in range(max_checks))
+            cross = [(a[p // len(b)], b[p % len(b)]) for p in picks]  # all pairs, or an even sample of them
+            related = linked(cross) >= min_link * len(cross)
+        if related:
             root = story.union(ri, rj)
             other = rj if root == ri else ri
             members[root] = sorted(members[root] + members.pop(other))
@@ -188,8 +192,9 @@ def group_verdicts(n: int, verdicts: Mapping, verify_many: VerifyMany, min_link:
     inside = np.flatnonzero((table.relation > 0) & (roots[table.pairs[:, 0]] == roots[table.pairs[:, 1]]))
     by_root = roots[table.pairs[inside, 0]]
     order = np.argsort(by_root, kind="stable")  # rows stay in (i, j) order within a group
-    bounds = np.searchsorted(by_root[order], list(members), side="left"), np.searchsorted(by_root[order], list(members), side="right")
-    edges = {root: inside[order[lo:hi]] for root, lo, hi in zip(members, bounds[0].tolist(), bounds[1].tolist())}
+    lows = np.searchsorted(by_root[order], list(members), side="left").tolist()
+    highs = np.searchsorted(by_root[order], list(members), side="right").tolist()
+    edges = {root: inside[order[lo:hi]] for root, lo, hi in zip(members, lows, highs)}
     groups = []
     for root, root_members in members.items():
         dup_roots = {dup.find(m) for m in root_members}
