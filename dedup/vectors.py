@@ -104,14 +104,24 @@ def document_frequencies(units: Units | Sequence[np.ndarray]) -> tuple[np.ndarra
     return TermCounts.of(units).frequencies()
 
 
-def merge_frequencies(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Sum ``(keys, df)`` pairs counted on separate partitions."""
-    if len(parts) == 1:
-        return parts[0]
-    keys = np.concatenate([k for k, _ in parts]) if parts else np.empty(0, dtype=np.int64)
-    df = np.concatenate([d for _, d in parts]) if parts else np.empty(0, dtype=np.int64)
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    return uniq, np.bincount(inverse.ravel(), weights=df, minlength=len(uniq)).astype(np.int64)
+def merge_frequencies(parts: Sequence[tuple[np.ndarray, np.ndarray]], positions: list | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Sum ``(keys, df)`` pairs counted on separate partitions (each part's keys sorted and
+    distinct). The parts' keys end to end are sorted runs, which a stable sort merges; each
+    part's frequencies are added where its keys fall. ``positions``, when given, receives
+    each part's key positions among the merged keys."""
+    if not parts:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    keys = np.sort(np.concatenate([k for k, _ in parts]), kind="stable")
+    if len(keys):
+        keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    df = np.zeros(len(keys), dtype=np.int64)
+    for k, d in parts:
+        at = np.searchsorted(keys, k)
+        df[at] += d  # distinct keys within a part: no position twice
+        if positions is not None:
+            positions.append(at)
+    return keys, df
 
 
 class TermVectors:
@@ -165,7 +175,8 @@ class TermVectors:
         """:meth:`fit_transform` of the units counted in ``parts`` (consecutive slices of whole
         documents, in order). The list is consumed: each part is released once it is placed,
         so the counts are never held twice."""
-        keys, df = merge_frequencies([p.frequencies() for p in parts])
+        positions: list[np.ndarray] = []
+        keys, df = merge_frequencies([p.frequencies() for p in parts], positions)
         n_units = sum(p.counts.shape[0] for p in parts)
         self.from_frequencies(keys, df, n_units)
         index = np.int32 if len(keys) < 2**31 else np.int64
@@ -182,7 +193,7 @@ class TermVectors:
             p, parts[k] = parts[k], None
             c = p.counts
             rows, nnz = c.shape[0], c.nnz
-            cols = np.searchsorted(keys, p.keys).astype(index)[c.indices]
+            cols, positions[k] = positions[k].astype(index)[c.indices], None
             indices[entry : entry + nnz] = cols
             data[entry : entry + nnz] = c.data
             indptr[unit + 1 : unit + rows + 1] = c.indptr[1:] + entry
