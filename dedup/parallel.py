@@ -51,7 +51,7 @@ class _Chunk:
     a hundred thousand small objects in the parent took time from the workers."""
 
     stripped: list[tuple[list, list]]  # removed spans and kept segments (the clean text is rebuilt)
-    heads: list[str]  # the first line of each clean body (what an article without its text keeps)
+    heads: list[str]  # without keep_text, the first line of each clean body (what the article keeps)
     span_counts: np.ndarray
     spans: np.ndarray  # (units, 2)
     set_sizes: np.ndarray
@@ -73,7 +73,8 @@ def _strip_and_analyze(span: tuple[int, int]) -> _Chunk:
     for a in _STATE["articles"][span[0] : span[1]]:
         clean, removed, kept = cleaner.strip_text(a.text)
         stripped.append((removed, kept))
-        heads.append(clean.strip().split("\n", 1)[0][:200])
+        if not _STATE["keep_text"]:
+            heads.append(clean.strip().split("\n", 1)[0][:200])
         analyses.append(analyze(Article("", a.text, title=a.title, clean=clean), LEXICON, shingle_size, min_words))
     return _Chunk(
         stripped,
@@ -111,7 +112,8 @@ def strip_and_analyze(
     order), so the parent only merges counts to fit the TF-IDF vectors. Without
     ``keep_text`` each article's text is dropped once analyzed (:meth:`Article.drop_text`)."""
     _STATE.clear()
-    _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), articles=articles, signer=signer)
+    _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), articles=articles, signer=signer,
+                  keep_text=keep_text)
     with _pool(jobs) as pool:
         lines: Counter = Counter()
         for part in pool.imap(_count, _chunks(len(articles), jobs)):
@@ -125,12 +127,13 @@ def strip_and_analyze(
         for chunk in pool.imap(_strip_and_analyze, _chunks(len(articles), jobs)):
             counts.append(chunk.counts)
             signatures.append(chunk.signatures)
-            for (removed, kept), head, an in zip(chunk.stripped, chunk.heads, chunk.analyses()):
+            heads = iter(chunk.heads)
+            for (removed, kept), an in zip(chunk.stripped, chunk.analyses()):
                 a = articles[len(analyses)]
                 if keep_text:
                     a.clean, a.removed, a.kept = rebuild_clean(a.text, kept), removed, kept
                 else:
-                    a.drop_text(head)
+                    a.drop_text(next(heads))
                 analyses.append(an)
                 if progress:
                     progress(1)
