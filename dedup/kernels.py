@@ -1,4 +1,5 @@
-"""Compiled loops of verification (numba, wrapped here once).
+"""Compiled loops (numba, wrapped here once): verification, candidate pairs, document
+sums and keywords, and word hashes with the lexicon's table.
 
 Verification compares each candidate pair three ways: the overlap of the two
 shingle sets, the cosine of the two article vectors, and the alignment of
@@ -10,7 +11,8 @@ loop runs over all pairs in one call.
 The functions are compiled on first use and cached beside the module (or in
 numba's user cache when the package folder is read-only). They take plain
 arrays: a sparse matrix is passed as its CSR ``indptr, indices, data`` with
-column indices sorted inside each row.
+column indices sorted inside each row. The loops over many pairs or documents have
+a wrapper that runs them on ``threads`` slices at once (:func:`in_threads`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 from . import kernels
-from .candidates import day_numbers
+from .candidates import day_numbers, pair_codes_of
 
 
 @dataclass(frozen=True)
@@ -137,9 +137,8 @@ def _csr(matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def pair_codes(pairs: np.ndarray) -> np.ndarray:
-    """One int64 per pair ``(i, j)``, ordered as the pairs are: ``i << 32 | j``."""
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    return (pairs[:, 0] << 32) | pairs[:, 1]
+    """One int64 per pair ``(i, j)``, ordered as the pairs are, whatever the corpus size."""
+    return pair_codes_of(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), 1 << 32)
 
 
 _COLUMNS = ("similarity", "jaccard", "containment", "cosine", "fact_score", "smaller", "larger", "days")
