@@ -6,6 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def first_line(text: str) -> str:
+    """The first line of a text, white space trimmed, 200 characters at most: what an article
+    without its text keeps of its body."""
+    return text.strip().split("\n", 1)[0][:200]
+
+
 @dataclass
 class Article:
     """One news article, as read, and what the pipeline learns about it.
@@ -47,9 +53,9 @@ class Article:
 
     def drop_text(self, head: str | None = None) -> None:
         """Forget the text, the clean body and the boilerplate spans, keeping the metadata and
-        the body's first line (``head``, or read from the body; 200 characters at most), which
-        tables show for an article without a title."""
-        self.clean = (self.body.strip().split("\n", 1)[0] if head is None else head)[:200]
+        the body's first line (``head``, or :func:`first_line` of the body), which tables show
+        for an article without a title."""
+        self.clean = first_line(self.body) if head is None else head
         self.text, self.removed, self.kept = "", [], []
 
     def original_offset(self, pos: int) -> int:

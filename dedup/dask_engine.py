@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .article import Article, ReadProblem
+from .article import Article, ReadProblem, first_line
 from .boilerplate import Boilerplate
 from .candidates import (band_postings, bucket_pairs, day_numbers, keyword_codes, keyword_postings,
                          shared_at_least)
@@ -271,8 +271,7 @@ def _light(f: _Features) -> list[Article]:
     """Articles without their text (ids, metadata, first line of the body), for the output of singletons."""
     out = []
     for a in f.corpus.articles:
-        line = a.body.strip().split("\n", 1)[0][:200]
-        out.append(Article(a.id, "", a.title, a.outlet, a.published, a.path, a.meta, clean=line))
+        out.append(Article(a.id, "", a.title, a.outlet, a.published, a.path, a.meta, clean=first_line(a.body)))
     return out
 
 

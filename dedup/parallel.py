@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .article import Article
+from .article import Article, first_line
 from .boilerplate import Boilerplate, rebuild_clean
 from .features import Analysis, analyze
 from .lexicon import LEXICON
@@ -74,7 +74,7 @@ def _strip_and_analyze(span: tuple[int, int]) -> _Chunk:
         clean, removed, kept = cleaner.strip_text(a.text)
         stripped.append((removed, kept))
         if not _STATE["keep_text"]:
-            heads.append(clean.strip().split("\n", 1)[0][:200])
+            heads.append(first_line(clean))
         analyses.append(analyze(Article("", a.text, title=a.title, clean=clean), LEXICON, shingle_size, min_words))
     return _Chunk(
         stripped,

@@ -67,11 +67,9 @@ def _features(units: Units | Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarr
     return np.concatenate([rows, rows[:-1][inside]]), np.concatenate([ids, bigrams])
 
 
-def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], data: np.ndarray | None = None
-            ) -> sparse.csr_matrix:
-    """Sum of ``data`` (ones) per (row, column), as a CSR matrix with sorted column indices."""
-    data = np.ones(len(rows), dtype=np.float32) if data is None else data
-    counts = sparse.csr_matrix((data, (rows, cols)), shape=shape)
+def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
+    """Occurrences per (row, column), as a CSR matrix with sorted column indices."""
+    counts = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
     counts.sum_duplicates()
     return counts
 

@@ -207,18 +207,20 @@ class Verdicts(Mapping):
             values = [v for p in parts for v in p.values()]
             return Verdicts.of({k: v for k, v, kept in zip((k for p in parts for k in p), values, keep) if kept})
         starts = np.cumsum([0] + [len(p) for p in parts])
-        shared = []
-        for start, p in zip(starts.tolist(), parts):
-            row, a, b, sim = p.shared
-            shared.append((row + start, a, b, sim))
-        row, a, b, sim = (np.concatenate(c) for c in zip(*shared))
+        shared = [(p.shared[0] + start,) + p.shared[1:] for start, p in zip(starts.tolist(), parts)]
+        names = [k for k in parts[0].columns if all(k in p.columns for p in parts)]
+        return Verdicts._select(np.concatenate([p.pairs for p in parts]), np.concatenate([p.relation for p in parts]),
+                                {k: np.concatenate([p.columns[k] for p in parts]) for k in names},
+                                tuple(np.concatenate(c) for c in zip(*shared)), parts[0].texts, keep)
+
+    @staticmethod
+    def _select(pairs, relation, columns, shared, texts, keep: np.ndarray) -> Verdicts:
+        """A store of the rows where ``keep`` holds, their shared sentences renumbered."""
+        row, a, b, sim = shared
         alive = keep[row]
         remap = np.cumsum(keep) - 1
-        names = [k for k in parts[0].columns if all(k in p.columns for p in parts)]
-        return Verdicts(np.concatenate([p.pairs for p in parts])[keep],
-                        np.concatenate([p.relation for p in parts])[keep],
-                        {k: np.concatenate([p.columns[k] for p in parts])[keep] for k in names},
-                        (remap[row[alive]], a[alive], b[alive], sim[alive]), parts[0].texts, shared_in_order=True)
+        return Verdicts(pairs[keep], relation[keep], {k: v[keep] for k, v in columns.items()},
+                        (remap[row[alive]], a[alive], b[alive], sim[alive]), texts, shared_in_order=True)
 
     def take(self, rows: np.ndarray) -> Verdicts:
         """A store of ``rows`` of this one."""
@@ -227,11 +229,7 @@ class Verdicts(Mapping):
             return Verdicts.of({tuple(self.pairs[r].tolist()): self.objects[r] for r in rows.tolist()})
         keep = np.zeros(len(self), dtype=bool)
         keep[rows] = True
-        row, a, b, sim = self.shared
-        alive = keep[row]
-        remap = np.cumsum(keep) - 1
-        return Verdicts(self.pairs[keep], self.relation[keep], {k: v[keep] for k, v in self.columns.items()},
-                        (remap[row[alive]], a[alive], b[alive], sim[alive]), self.texts, shared_in_order=True)
+        return Verdicts._select(self.pairs, self.relation, self.columns, self.shared, self.texts, keep)
 
     def __len__(self) -> int:
         return len(self.codes)
