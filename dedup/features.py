@@ -21,7 +21,9 @@ from .segment import sentences
 from .shingle import as_set, shingle_windows
 from .signature import Signer
 from .tfidf import top_terms
-from .vectors import NO_UNITS, TermCounts, TermVectors, Units
+
+_NO_SHINGLES = np.empty(0, dtype=np.uint32)
+from .vectors import NO_UNITS, SentenceColumns, TermCounts, TermVectors, Units
 
 
 @dataclass
@@ -92,26 +94,35 @@ class Corpus:
 
     Attributes (after :meth:`fit`)
     ------------------------------
-    analyses_, shingles_, signatures_, vectorizer_, doc_vectors_, sentence_vectors_, offsets_
+    analyses_, signatures_, vectorizer_, doc_vectors_, offsets_;
+    set_offsets_ and set_ids_: the shingle sets end to end (article ``i``'s set is
+    ``set_ids_[set_offsets_[i]:set_offsets_[i + 1]]``);
+    sentence_vectors_ (rows; ``None`` without ``keep_rows``) and sentence_columns_
+    (:class:`SentenceColumns`, made when first asked for unless made by :meth:`fit`).
     """
 
     def __init__(self, articles: list[Article], shingle_size: int = 5, num_perm: int = 128, seed: int = 1,
-                 min_sentence_words: int = 4, threads: int = 1) -> None:
+                 min_sentence_words: int = 4, threads: int = 1, keep_rows: bool = True) -> None:
+        """``keep_rows=False``: the sentence vectors are kept by column only, the form
+        verification reads (the job's peak held both forms)."""
         self.articles = articles
         self.threads = threads  # for the compiled loops over all documents; the features do not depend on it
         self.shingle_size = shingle_size
         self.num_perm = num_perm
         self.seed = seed
         self.min_sentence_words = min_sentence_words
+        self.keep_rows = keep_rows
+        self.sentence_columns_: SentenceColumns | None = None
 
     def fit(self, progress: Callable[[int], None] | None = None, analyses: list[Analysis] | None = None,
-            vectorizer: TermVectors | None = None, counts: Sequence[TermCounts] | None = None,
-            signatures: np.ndarray | None = None) -> Corpus:
+            vectorizer: TermVectors | None = None, counts: list[TermCounts] | None = None,
+            signatures: np.ndarray | None = None, sets: tuple[np.ndarray, np.ndarray] | None = None) -> Corpus:
         """Compute the features.
 
         ``analyses`` already made (by :mod:`dedup.parallel` or a Dask worker) are used
-        as they are, with the term ``counts`` of their units and their ``signatures``
-        when these were made there; a ``vectorizer`` already fitted (on the whole corpus, when this
+        as they are, with the term ``counts`` of their units, their ``signatures`` and
+        their shingle ``sets`` (each set's size, and the sets end to end) when these were
+        made there; a ``vectorizer`` already fitted (on the whole corpus, when this
         is one partition of it) is used instead of fitting one here.
         """
         if analyses is None:
@@ -121,20 +132,34 @@ class Corpus:
                 if progress:
                     progress(1)
         self.analyses_ = analyses
-        self.shingles_ = [an.shingles for an in self.analyses_]
         if signatures is None:
-            signatures = Signer(self.num_perm, self.seed).sign_many(self.shingles_)
+            signatures = Signer(self.num_perm, self.seed).sign_many([an.shingles for an in analyses])
         self.signatures_ = signatures
+        if sets is None:
+            sizes = np.fromiter((len(an.shingles) for an in analyses), dtype=np.int64, count=len(analyses))
+            ids = (np.concatenate([an.shingles for an in analyses]).astype(np.uint32, copy=False) if analyses
+                   else np.empty(0, dtype=np.uint32))
+        else:
+            sizes, ids = sets
+        self.set_offsets_ = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.set_ids_ = ids
+        for an in analyses:
+            an.shingles = _NO_SHINGLES  # held end to end above
         # IDF over sentences, not documents: stable on a handful of articles as
         # on a whole archive, so one set of thresholds serves both.
         self.offsets_ = np.cumsum([0] + [len(an.spans) for an in self.analyses_])  # one span per unit
-        if counts is not None:
+        self.sentence_vectors_ = None
+        if counts is not None or vectorizer is None:
             self.vectorizer_ = TermVectors(self.threads)
-            self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.fit_transform_counts(counts, self.offsets_)
-        elif vectorizer is None:
-            self.vectorizer_ = TermVectors(self.threads)
-            units = Units.concat([an.units for an in self.analyses_])
-            self.sentence_vectors_, self.doc_vectors_ = self.vectorizer_.fit_transform(units, self.offsets_)
+            # a list given is consumed: each part released once placed
+            parts = counts if counts is not None else [TermCounts.of(Units.concat([an.units for an in analyses]))]
+            sentences, self.doc_vectors_ = self.vectorizer_.fit_transform_counts(parts, self.offsets_,
+                                                                                 by_column=not self.keep_rows)
+            del parts
+            if self.keep_rows:
+                self.sentence_vectors_ = sentences
+            else:
+                self.sentence_columns_ = sentences
         else:
             self.vectorizer_ = vectorizer
             units = Units.concat([an.units for an in self.analyses_])
@@ -143,13 +168,27 @@ class Corpus:
             an.units = NO_UNITS  # vectorized: the term ids are no longer needed
         return self
 
+    def sentence_columns(self) -> SentenceColumns:
+        """The sentence vectors by column (:class:`SentenceColumns`), made from the rows once."""
+        if self.sentence_columns_ is None:
+            self.sentence_columns_ = SentenceColumns.of(self.sentence_vectors_, self.offsets_, self.threads)
+        return self.sentence_columns_
+
+    def shingles(self, i: int) -> np.ndarray:
+        """Article ``i``'s shingle set (sorted ids)."""
+        return self.set_ids_[self.set_offsets_[i] : self.set_offsets_[i + 1]]
+
     def take(self, indices: Sequence[int]) -> Corpus:
         """The features of ``indices`` only, as a corpus of its own (without the vectorizer)."""
         idx = np.asarray(indices, dtype=np.int64)
         out = Corpus([self.articles[i] for i in idx], self.shingle_size, self.num_perm, self.seed,
                      self.min_sentence_words)
         out.analyses_ = [self.analyses_[i] for i in idx]
-        out.shingles_ = [self.shingles_[i] for i in idx]
+        sizes = np.diff(self.set_offsets_)[idx]
+        out.set_offsets_ = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        out.set_ids_ = (np.concatenate([self.shingles(i) for i in idx.tolist()]) if len(idx)
+                        else np.empty(0, dtype=np.uint32))
+        out.sentence_columns_ = None
         out.signatures_ = self.signatures_[idx]
         out.doc_vectors_ = self.doc_vectors_[idx]
         rows = [np.arange(self.offsets_[i], self.offsets_[i + 1]) for i in idx]
@@ -165,7 +204,9 @@ class Corpus:
         out = Corpus([a for p in parts for a in p.articles], first.shingle_size, first.num_perm, first.seed,
                      first.min_sentence_words)
         out.analyses_ = [an for p in parts for an in p.analyses_]
-        out.shingles_ = [s for p in parts for s in p.shingles_]
+        out.set_offsets_ = kernels.join_starts([p.set_offsets_ for p in parts])
+        out.set_ids_ = np.concatenate([p.set_ids_ for p in parts])
+        out.sentence_columns_ = None
         out.signatures_ = np.concatenate([p.signatures_ for p in parts])
         out.doc_vectors_ = sparse.vstack([p.doc_vectors_ for p in parts], format="csr")
         out.sentence_vectors_ = sparse.vstack([p.sentence_vectors_ for p in parts], format="csr")

@@ -350,16 +350,16 @@ def row_sums(indptr, indices, data, offsets: np.ndarray, threads: int = 1):
         np.concatenate([p[2] for p in parts])
 
 
-def by_column(indptr, indices, data, offsets: np.ndarray, threads: int = 1):
+def by_column(indptr, indices, data, offsets: np.ndarray, threads: int = 1, out: tuple | None = None):
     """Each article's sentence entries sorted by column, then sentence: the form
     :func:`alignments` merges. Returns (start of each article, columns, sentence
     number within the article, values); documents in ``threads`` slices, each
-    written in its place."""
+    written in its place, in ``out`` (columns, sentence numbers, values) when given."""
     starts = (indptr[offsets] - indptr[offsets[0]]).astype(np.int64)
     total = int(starts[-1])
-    cols = np.empty(total, dtype=indices.dtype)
-    rows = np.empty(total, dtype=np.int32)
-    vals = np.empty(total, dtype=np.float32)
+    if out is None:
+        out = (np.empty(total, dtype=indices.dtype), np.empty(total, dtype=np.int32), np.empty(total, dtype=np.float32))
+    cols, rows, vals = out
 
     def work(lo: int, hi: int) -> None:
         a, b = starts[lo], starts[hi]

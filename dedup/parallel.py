@@ -24,6 +24,7 @@ from .vectors import NO_UNITS, TermCounts, Units
 
 #: Below this many articles the pool costs more than it saves.
 MIN_PARALLEL = 2000
+_NO_SHINGLES = np.empty(0, dtype=np.uint32)
 _STATE: dict = {}
 
 
@@ -60,11 +61,11 @@ class _Chunk:
     counts: TermCounts
 
     def analyses(self) -> list[Analysis]:
+        """The articles' analyses, their shingle sets left in :attr:`sets` (held end to end)."""
         if not len(self.set_sizes):
             return []
         spans = np.split(self.spans, np.cumsum(self.span_counts)[:-1])
-        sets = np.split(self.sets, np.cumsum(self.set_sizes)[:-1])
-        return [Analysis(s, NO_UNITS, x) for s, x in zip(spans, sets)]
+        return [Analysis(s, NO_UNITS, _NO_SHINGLES) for s in spans]
 
 
 def _strip_and_analyze(span: tuple[int, int]) -> _Chunk:
@@ -100,6 +101,7 @@ class Analyzed:
     analyses: list[Analysis]
     counts: list[TermCounts]
     signatures: np.ndarray
+    sets: tuple[np.ndarray, np.ndarray]  # each article's shingle-set size, and the sets end to end
 
 
 def strip_and_analyze(
@@ -123,10 +125,14 @@ def strip_and_analyze(
     analyses: list[Analysis] = []
     counts: list[TermCounts] = []
     signatures: list[np.ndarray] = []
+    set_sizes: list[np.ndarray] = []
+    sets: list[np.ndarray] = []
     with _pool(jobs) as pool:
         for chunk in pool.imap(_strip_and_analyze, _chunks(len(articles), jobs)):
             counts.append(chunk.counts)
             signatures.append(chunk.signatures)
+            set_sizes.append(chunk.set_sizes)
+            sets.append(chunk.sets)
             heads = iter(chunk.heads)
             for (removed, kept), an in zip(chunk.stripped, chunk.analyses()):
                 a = articles[len(analyses)]
@@ -138,5 +144,8 @@ def strip_and_analyze(
                 if progress:
                     progress(1)
     _STATE.clear()
+    joined = (np.concatenate(set_sizes), np.concatenate(sets)) if sets else (
+        np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint32))
+    del set_sizes, sets
     return Analyzed(analyses, counts, np.concatenate(signatures) if signatures else
-                    np.empty((0, signer.num_perm), dtype=np.uint32))
+                    np.empty((0, signer.num_perm), dtype=np.uint32), joined)

@@ -22,7 +22,6 @@ from .signature import Signer
 from .verify import Thresholds, Verdicts, Verifier
 
 log = logging.getLogger("dedup")
-_NO_SHINGLES = np.empty(0, dtype=np.uint32)
 
 
 class EngineError(RuntimeError):
@@ -132,13 +131,13 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
     tick = (lambda stage: (lambda k: progress(stage, k, n))) if progress else (lambda stage: None)
     jobs = jobs or default_jobs()
     corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words,
-                    threads=jobs)
+                    threads=jobs, keep_rows=False)
     if jobs > 1 and n >= MIN_PARALLEL and can_fork():
         with _timer(timings, "strip+analyze+sign"):
             done = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
                                      Signer(settings.num_perm, settings.seed), jobs, tick("analyze"), keep_text)
         with _timer(timings, "tf-idf"):
-            corpus.fit(analyses=done.analyses, counts=done.counts, signatures=done.signatures)
+            corpus.fit(analyses=done.analyses, counts=done.counts, signatures=done.signatures, sets=done.sets)
             del done  # the term counts are as large as the vectors made from them
     else:
         with _timer(timings, "boilerplate"):
@@ -154,9 +153,7 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
         near, same_story, pairs = find_candidates(corpus, settings)
     with _timer(timings, "verify"):
         verifier = Verifier(corpus, settings.thresholds, threads=jobs, quote=keep_text)
-        corpus.sentence_vectors_ = corpus.shingles_ = None  # the verifier holds them, by column and end to end
-        for an in corpus.analyses_:
-            an.shingles = _NO_SHINGLES
+        corpus.sentence_vectors_ = None  # the verifier holds them by column
         verdicts = verifier.verify_many(pairs)
     with _timer(timings, "group"):
         groups, verdicts = group_verdicts(n, verdicts,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -72,6 +73,25 @@ def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> spars
     counts = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
     counts.sum_duplicates()
     return counts
+
+
+class SentenceColumns(NamedTuple):
+    """Sentence vectors of documents in the form the alignment kernel merges: each
+    document's entries as one run sorted by column, then sentence. ``starts[d]`` is the
+    first entry of document ``d``; ``rows`` are sentence numbers within the document."""
+
+    starts: np.ndarray
+    cols: np.ndarray
+    rows: np.ndarray
+    vals: np.ndarray
+
+    @staticmethod
+    def of(matrix: sparse.csr_matrix, offsets: np.ndarray, threads: int = 1) -> SentenceColumns:
+        """The columns of sentence vectors given as rows (``offsets``: each document's first row)."""
+        if not matrix.has_sorted_indices:
+            matrix = matrix.sorted_indices()
+        return SentenceColumns(*kernels.by_column(matrix.indptr, matrix.indices, matrix.data,
+                                                  np.asarray(offsets, dtype=np.int64), threads))
 
 
 @dataclass(frozen=True)
@@ -168,11 +188,13 @@ class TermVectors:
         """:meth:`fit` then :meth:`transform`, with the features extracted once."""
         return self.fit_transform_counts([TermCounts.of(units)], offsets)
 
-    def fit_transform_counts(self, parts: list[TermCounts], offsets: np.ndarray
-                             ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    def fit_transform_counts(self, parts: list[TermCounts], offsets: np.ndarray, by_column: bool = False
+                             ) -> tuple[sparse.csr_matrix | SentenceColumns, sparse.csr_matrix]:
         """:meth:`fit_transform` of the units counted in ``parts`` (consecutive slices of whole
         documents, in order). The list is consumed: each part is released once it is placed,
-        so the counts are never held twice."""
+        so the counts are never held twice. With ``by_column`` the sentence vectors come as
+        :class:`SentenceColumns` (what verification reads), each part weighed and sorted in
+        its place, without the rows ever held whole."""
         positions: list[np.ndarray] = []
         keys, df = merge_frequencies([p.frequencies() for p in parts], positions)
         n_units = sum(p.counts.shape[0] for p in parts)
@@ -180,36 +202,56 @@ class TermVectors:
         index = np.int32 if len(keys) < 2**31 else np.int64
         offsets = np.asarray(offsets, dtype=np.int64)
         total = sum(p.counts.nnz for p in parts)
+        ends = np.cumsum([p.counts.shape[0] for p in parts])
+        by_part = bool(np.isin(ends, offsets).all())  # each part holds whole documents: summed part by part
+        columns = by_column and by_part
         indptr = np.zeros(n_units + 1, dtype=np.int64)
         indices = np.empty(total, dtype=index)
         data = np.empty(total, dtype=np.float32)
-        docs = []
-        ends = np.cumsum([p.counts.shape[0] for p in parts])
-        by_part = bool(np.isin(ends, offsets).all())  # each part holds whole documents: summed part by part
+        rows_of = np.empty(total, dtype=np.int32) if columns else None
+        docs, starts = [], []
         unit, entry, doc = 0, 0, 0
         for k in range(len(parts)):  # local columns → corpus columns; both sorted, so rows stay in column order
             p, parts[k] = parts[k], None
             c = p.counts
             rows, nnz = c.shape[0], c.nnz
             cols, positions[k] = positions[k].astype(index)[c.indices], None
-            indices[entry : entry + nnz] = cols
-            data[entry : entry + nnz] = c.data
-            indptr[unit + 1 : unit + rows + 1] = c.indptr[1:] + entry
             end = len(offsets) - 1 if k == len(parts) - 1 else int(np.searchsorted(offsets, unit + rows))
+            mine = offsets[doc : end + 1] - unit
+            values = c.data.astype(np.float32, copy=False)
             if by_part:  # this part's documents, summed while the part is at hand
-                docs.append(kernels.row_sums(c.indptr, cols, c.data.astype(np.float32, copy=False),
-                                             offsets[doc : end + 1] - unit, self.threads))
+                docs.append(kernels.row_sums(c.indptr, cols, values, mine, self.threads))
+            if columns:  # weighed (rows stand alone) and sorted by column, in the part's place
+                w = sparse.csr_matrix((values, cols, c.indptr), shape=(rows, len(keys)))
+                w.has_sorted_indices = True
+                w = self._weigh(w)
+                s, _, _, _ = kernels.by_column(w.indptr, w.indices, w.data, mine, self.threads,
+                                               out=(indices[entry : entry + nnz], rows_of[entry : entry + nnz],
+                                                    data[entry : entry + nnz]))
+                starts.append(s)
+                del w
+            else:
+                indices[entry : entry + nnz] = cols
+                data[entry : entry + nnz] = c.data
+                indptr[unit + 1 : unit + rows + 1] = c.indptr[1:] + entry
             unit, entry, doc = unit + rows, entry + nnz, end
-            del p, c, cols
+            del p, c, cols, values
+        doc_counts = sparse.csr_matrix((np.concatenate([d[2] for d in docs]), np.concatenate([d[1] for d in docs]),
+                                        kernels.join_starts([d[0] for d in docs])), shape=(len(offsets) - 1, len(keys))
+                                       ) if by_part else None
+        if columns:
+            del docs
+            doc_counts.has_sorted_indices = True
+            return SentenceColumns(kernels.join_starts(starts), indices, rows_of, data), self._weigh(doc_counts)
         counts = sparse.csr_matrix((data, indices, indptr), shape=(n_units, len(keys)))
         counts.has_sorted_indices = True
         if not by_part:
-            docs = [kernels.row_sums(indptr, indices, data, offsets, self.threads)]
-        doc_counts = sparse.csr_matrix((np.concatenate([d[2] for d in docs]), np.concatenate([d[1] for d in docs]),
-                                        kernels.join_starts([d[0] for d in docs])), shape=(len(offsets) - 1, len(keys)))
+            d = kernels.row_sums(indptr, indices, data, offsets, self.threads)
+            doc_counts = sparse.csr_matrix((d[2], d[1], d[0]), shape=(len(offsets) - 1, len(keys)))
         doc_counts.has_sorted_indices = True
         del docs
-        return self._weigh(counts), self._weigh(doc_counts)
+        vectors = self._weigh(counts)
+        return (SentenceColumns.of(vectors, offsets, self.threads) if by_column else vectors), self._weigh(doc_counts)
 
     def _vectors(self, counts: sparse.csr_matrix, offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         indptr, indices, data = kernels.row_sums(counts.indptr, counts.indices, counts.data,

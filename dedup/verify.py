@@ -284,14 +284,12 @@ class Verifier:
         self.quote = quote
         self.thresholds = thresholds
         self.threads = threads  # for the compiled loops over many pairs; the verdicts do not depend on it
-        self._sizes = np.array([len(x) for x in corpus.shingles_], dtype=np.int64)
-        self._set_offsets = np.concatenate([[0], np.cumsum(self._sizes)]).astype(np.int64)
-        self._set_ids = (np.concatenate(corpus.shingles_).astype(np.uint32, copy=False) if len(corpus.shingles_)
-                         else np.empty(0, dtype=np.uint32))
+        self._set_offsets, self._set_ids = corpus.set_offsets_, corpus.set_ids_
+        self._sizes = np.diff(self._set_offsets)
         self._days = day_numbers(a.published for a in corpus.articles)
         self._docs = _csr(corpus.doc_vectors_)
         self._offsets = np.asarray(corpus.offsets_, dtype=np.int64)
-        self._sentences = kernels.by_column(*_csr(corpus.sentence_vectors_), self._offsets, threads)
+        self._sentences = corpus.sentence_columns()
 
     def verify(self, i: int, j: int) -> Verdict:
         return self.verify_many(np.array([[i, j]]))[(i, j)]
