@@ -7,10 +7,13 @@ summed, and term ids are hashes that every process computes alike.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing as mp
 import os
-from collections import Counter
-from collections.abc import Callable
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from itertools import islice
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +21,7 @@ import numpy as np
 from .article import Article, first_line
 from .boilerplate import Boilerplate, rebuild_clean
 from .features import Analysis, analyze
+from .io import InputError
 from .lexicon import LEXICON
 from .signature import Signer
 from .vectors import NO_UNITS, TermCounts, Units
@@ -69,14 +73,21 @@ class _Chunk:
 
 
 def _strip_and_analyze(span: tuple[int, int]) -> _Chunk:
+    return _analyze_texts([(a.text, a.title) for a in _STATE["articles"][span[0] : span[1]]])
+
+
+def _analyze_texts(items: list[tuple[str, str]]) -> _Chunk:
+    """Strip, analyze and sign the articles given as ``(text, title)``."""
     cleaner, (shingle_size, min_words), signer = _STATE["cleaner"], _STATE["analysis"], _STATE["signer"]
+    keep_text = _STATE["keep_text"]
     stripped, heads, analyses = [], [], []
-    for a in _STATE["articles"][span[0] : span[1]]:
-        clean, removed, kept = cleaner.strip_text(a.text)
-        stripped.append((removed, kept))
-        if not _STATE["keep_text"]:
+    for text, title in items:
+        clean, removed, kept = cleaner.strip_text(text)
+        if keep_text:
+            stripped.append((removed, kept))
+        else:
             heads.append(first_line(clean))
-        analyses.append(analyze(Article("", a.text, title=a.title, clean=clean), LEXICON, shingle_size, min_words))
+        analyses.append(analyze(Article("", text, title=title, clean=clean), LEXICON, shingle_size, min_words))
     return _Chunk(
         stripped,
         heads,
@@ -87,6 +98,25 @@ def _strip_and_analyze(span: tuple[int, int]) -> _Chunk:
         signer.sign_many([an.shingles for an in analyses]),
         TermCounts.of(Units.concat([an.units for an in analyses])),  # the parent needs the counts, not the ids
     )
+
+
+def _count_texts(texts: list[str]) -> Counter:
+    return _STATE["cleaner"].count(texts)
+
+
+def return_freed_memory() -> None:
+    """Have glibc's allocator give arrays of a megabyte or more their own mappings, returned
+    to the system when freed. By default it raises that bar as arrays are freed (up to 32 MB),
+    after which the job's per-part and per-chunk arrays were carved from the heap, and the
+    holes they left kept the process's resident size up: on 100k articles the peak was a
+    fifth higher. Set in the job's own process once the analysis processes are forked (they
+    make many small arrays, and ran a tenth slower with it). Elsewhere than glibc, nothing."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
 
 
 def _pool(jobs: int):
@@ -122,30 +152,130 @@ def strip_and_analyze(
             lines.update(part)
     cleaner.fit_counts(lines)
     _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
-    analyses: list[Analysis] = []
-    counts: list[TermCounts] = []
-    signatures: list[np.ndarray] = []
-    set_sizes: list[np.ndarray] = []
-    sets: list[np.ndarray] = []
+    done = _Collect(signer)
     with _pool(jobs) as pool:
+        return_freed_memory()
         for chunk in pool.imap(_strip_and_analyze, _chunks(len(articles), jobs)):
-            counts.append(chunk.counts)
-            signatures.append(chunk.signatures)
-            set_sizes.append(chunk.set_sizes)
-            sets.append(chunk.sets)
-            heads = iter(chunk.heads)
-            for (removed, kept), an in zip(chunk.stripped, chunk.analyses()):
-                a = articles[len(analyses)]
-                if keep_text:
-                    a.clean, a.removed, a.kept = rebuild_clean(a.text, kept), removed, kept
-                else:
-                    a.drop_text(next(heads))
-                analyses.append(an)
-                if progress:
-                    progress(1)
+            done.add(chunk, articles[len(done.analyses) : len(done.analyses) + len(chunk.set_sizes)], keep_text,
+                     progress)
     _STATE.clear()
-    joined = (np.concatenate(set_sizes), np.concatenate(sets)) if sets else (
-        np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint32))
-    del set_sizes, sets
-    return Analyzed(analyses, counts, np.concatenate(signatures) if signatures else
-                    np.empty((0, signer.num_perm), dtype=np.uint32), joined)
+    return done.result()
+
+
+class _Collect:
+    """The chunks' results gathered in order, and each article stripped (or its text dropped)."""
+
+    def __init__(self, signer: Signer) -> None:
+        self.signer = signer
+        self.analyses: list[Analysis] = []
+        self.counts: list[TermCounts] = []
+        self.signatures: list[np.ndarray] = []
+        self.set_sizes: list[np.ndarray] = []
+        self.sets: list[np.ndarray] = []
+
+    def add(self, chunk: _Chunk, articles: list[Article], keep_text: bool, progress) -> None:
+        self.counts.append(chunk.counts)
+        self.signatures.append(chunk.signatures)
+        self.set_sizes.append(chunk.set_sizes)
+        self.sets.append(chunk.sets)
+        analyses = chunk.analyses()
+        if keep_text:
+            for a, (removed, kept) in zip(articles, chunk.stripped):
+                a.clean, a.removed, a.kept = rebuild_clean(a.text, kept), removed, kept
+        else:
+            for a, head in zip(articles, chunk.heads):
+                a.drop_text(head)
+        self.analyses.extend(analyses)
+        if progress:
+            progress(len(analyses))
+
+    def result(self) -> Analyzed:
+        joined = (np.concatenate(self.set_sizes), np.concatenate(self.sets)) if self.sets else (
+            np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint32))
+        self.set_sizes = self.sets = []
+        return Analyzed(self.analyses, self.counts, np.concatenate(self.signatures) if self.signatures else
+                        np.empty((0, self.signer.num_perm), dtype=np.uint32), joined)
+
+
+#: Articles sent to a process at once when the input is streamed, and batches in flight per process.
+STREAM_BATCH = 1000
+IN_FLIGHT = 3
+
+
+def _batches(articles: Iterator[Article], size: int, limit: threading.Semaphore, sent: deque | None
+             ) -> Iterator[list]:
+    """Consecutive batches of ``size`` articles, each as what a process needs of it; at most
+    as many batches read ahead as ``limit`` allows (the pool's feeder would otherwise read the
+    whole input into its queue). ``sent`` receives each batch's articles, in order."""
+    while True:
+        batch = list(islice(articles, size))
+        if not batch:
+            return
+        limit.acquire()
+        if sent is None:
+            yield [a.text for a in batch]
+        else:
+            sent.append(batch)
+            yield [(a.text, a.title) for a in batch]
+
+
+class InputChanged(InputError):
+    """The input read a second time was not what the first reading found."""
+
+
+def stream_and_analyze(
+    read_articles: Callable[[], Iterator[Article]], cleaner: Boilerplate, shingle_size: int, min_words: int,
+    signer: Signer, jobs: int, progress: Callable[[str, int, int | None], None] | None = None,
+) -> tuple[list[Article], Analyzed]:
+    """:func:`strip_and_analyze` without holding every text: the input is read twice.
+
+    The first reading counts boilerplate lines, the second strips, analyzes and signs;
+    both send batches of articles to ``jobs`` processes while the reading goes on, and keep
+    at most :data:`IN_FLIGHT` batches per process in memory. Each article comes back
+    without its text (:meth:`Article.drop_text`). ``read_articles()`` must read the same
+    articles each time (files do; :class:`InputChanged` when they did not)."""
+    _STATE.clear()
+    _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), signer=signer, keep_text=False)
+    limit = threading.Semaphore(jobs * IN_FLIGHT)
+    first = _Identity()
+    lines: Counter = Counter()
+    with _pool(jobs) as pool:
+        for part in pool.imap(_count_texts, _batches(first.of(read_articles()), STREAM_BATCH, limit, None)):
+            lines.update(part)
+            limit.release()
+            if progress:
+                progress("read", STREAM_BATCH, None)
+    cleaner.fit_counts(lines)
+    del lines
+    _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
+    articles: list[Article] = []
+    sent: deque = deque()
+    done = _Collect(signer)
+    second = _Identity()
+    tick = (lambda k: progress("analyze", k, first.count)) if progress else None
+    with _pool(jobs) as pool:
+        return_freed_memory()
+        for chunk in pool.imap(_analyze_texts, _batches(second.of(read_articles()), STREAM_BATCH, limit, sent)):
+            batch = sent.popleft()
+            done.add(chunk, batch, False, tick)
+            articles.extend(batch)
+            limit.release()
+    _STATE.clear()
+    if (second.count, second.digest.digest()) != (first.count, first.digest.digest()):
+        raise InputChanged(f"the input changed while it was read: {first.count} articles the first time, "
+                           f"{second.count} the second, or other ids")
+    return articles, done.result()
+
+
+class _Identity:
+    """How many articles went by, and a digest of their ids in order."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.digest = hashlib.blake2b(digest_size=16)
+
+    def of(self, articles: Iterator[Article]) -> Iterator[Article]:
+        for a in articles:
+            self.count += 1
+            self.digest.update(a.id.encode("utf-8", "surrogatepass") + b"\0")
+            yield a

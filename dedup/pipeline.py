@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from itertools import islice
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +18,7 @@ from .candidates import candidate_pairs, keyword_pairs, pair_codes_of, pairs_of_
 from .group import Group, group_verdicts
 from .io import FieldMap, read
 from .features import Corpus
-from .parallel import MIN_PARALLEL, can_fork, default_jobs, strip_and_analyze
+from .parallel import MIN_PARALLEL, Analyzed, can_fork, default_jobs, strip_and_analyze, stream_and_analyze
 from .signature import Signer
 from .verify import Thresholds, Verdicts, Verifier
 
@@ -125,14 +126,21 @@ def cluster_articles(
 
 def _cluster_articles(articles: list[Article], settings: Settings, problems: list[ReadProblem] | None,
                       progress: Callable[[str, int, int], None] | None, jobs: int | None,
-                      keep_text: bool) -> ClusterResult:
-    timings: dict[str, float] = {}
+                      keep_text: bool, done: Analyzed | None = None,
+                      timings: dict[str, float] | None = None) -> ClusterResult:
+    """The job on ``articles``; ``done``: their analyses, already made while they were read
+    (:func:`~dedup.parallel.stream_and_analyze`)."""
+    timings = {} if timings is None else timings
     n = len(articles)
     tick = (lambda stage: (lambda k: progress(stage, k, n))) if progress else (lambda stage: None)
     jobs = jobs or default_jobs()
     corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words,
                     threads=jobs, keep_rows=False)
-    if jobs > 1 and n >= MIN_PARALLEL and can_fork():
+    if done is not None:
+        with _timer(timings, "tf-idf"):
+            corpus.fit(analyses=done.analyses, counts=done.counts, signatures=done.signatures, sets=done.sets)
+            del done
+    elif jobs > 1 and n >= MIN_PARALLEL and can_fork():
         with _timer(timings, "strip+analyze+sign"):
             done = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
                                      Signer(settings.num_perm, settings.seed), jobs, tick("analyze"), keep_text)
@@ -160,6 +168,26 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
                                           lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
     log.info("candidates: %d near-duplicate, %d same-story", len(near), len(same_story))
     return ClusterResult(articles, groups, list(problems or []), verdicts, timings)
+
+
+class _Held:
+    """Problems held back while the start of the input is read: passed on when
+    :meth:`release` is called (the input is read once), else forgotten (it is read again)."""
+
+    def __init__(self, report: Callable[[ReadProblem], None]) -> None:
+        self.report = report
+        self.held: list[ReadProblem] | None = []
+
+    def __call__(self, problem: ReadProblem) -> None:
+        if self.held is None:
+            self.report(problem)
+        else:
+            self.held.append(problem)
+
+    def release(self) -> None:
+        for p in self.held or []:
+            self.report(p)
+        self.held = None
 
 
 def cluster(
@@ -201,8 +229,26 @@ def cluster(
             on_problem(p)
 
     timings: dict[str, float] = {}
-    with _timer(timings, "read"), without_gc():
-        articles = list(read(paths, fields, report))
-    result = cluster_articles(articles, settings, problems, progress, jobs, keep_text)
+    jobs = jobs or default_jobs()
+    held = _Held(report)
+    with without_gc():
+        with _timer(timings, "read"):
+            first = read(paths, fields, held)
+            articles = list(islice(first, MIN_PARALLEL))
+            streamed = len(articles) == MIN_PARALLEL and jobs > 1 and not keep_text and can_fork()
+            if not streamed:
+                held.release()
+                articles.extend(first)
+        if not streamed:
+            result = _cluster_articles(articles, settings, problems, progress, jobs, keep_text)
+        else:  # a large input: read again in batches while analyzed, never held whole
+            first.close()
+            del articles
+            passes = iter([report, lambda p: None])  # the second reading finds the same problems
+            with _timer(timings, "read+strip+analyze+sign"):
+                articles, done = stream_and_analyze(lambda: read(paths, fields, next(passes)), Boilerplate(),
+                                                    settings.shingle_size, settings.min_sentence_words,
+                                                    Signer(settings.num_perm, settings.seed), jobs, progress)
+            result = _cluster_articles(articles, settings, problems, progress, jobs, keep_text, done, timings)
     result.timings = {**timings, **result.timings}
     return result

@@ -11,6 +11,7 @@ a few bytes per token instead of a Python string.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -209,33 +210,43 @@ class TermVectors:
         indices = np.empty(total, dtype=index)
         data = np.empty(total, dtype=np.float32)
         rows_of = np.empty(total, dtype=np.int32) if columns else None
-        docs, starts = [], []
-        unit, entry, doc = 0, 0, 0
-        for k in range(len(parts)):  # local columns → corpus columns; both sorted, so rows stay in column order
+        sizes = [(p.counts.shape[0], p.counts.nnz) for p in parts]
+        units_at = np.concatenate([[0], np.cumsum([r for r, _ in sizes])]).astype(np.int64)
+        entries_at = np.concatenate([[0], np.cumsum([z for _, z in sizes])]).astype(np.int64)
+        docs_at = np.searchsorted(offsets, units_at).tolist()
+        docs_at[-1] = len(offsets) - 1
+        inner = self.threads if len(parts) < self.threads else 1  # threads within a part, or parts in threads
+
+        def place(k: int):
+            """Part ``k`` put in its place: local columns → corpus columns (both sorted, so rows
+            stay in column order); its documents summed while it is at hand."""
             p, parts[k] = parts[k], None
             c = p.counts
-            rows, nnz = c.shape[0], c.nnz
+            unit, entry, rows, nnz = int(units_at[k]), int(entries_at[k]), c.shape[0], c.nnz
             cols, positions[k] = positions[k].astype(index)[c.indices], None
-            end = len(offsets) - 1 if k == len(parts) - 1 else int(np.searchsorted(offsets, unit + rows))
-            mine = offsets[doc : end + 1] - unit
+            mine = offsets[docs_at[k] : docs_at[k + 1] + 1] - unit
             values = c.data.astype(np.float32, copy=False)
-            if by_part:  # this part's documents, summed while the part is at hand
-                docs.append(kernels.row_sums(c.indptr, cols, values, mine, self.threads))
+            doc = kernels.row_sums(c.indptr, cols, values, mine, inner) if by_part else None
             if columns:  # weighed (rows stand alone) and sorted by column, in the part's place
                 w = sparse.csr_matrix((values, cols, c.indptr), shape=(rows, len(keys)))
                 w.has_sorted_indices = True
                 w = self._weigh(w)
-                s, _, _, _ = kernels.by_column(w.indptr, w.indices, w.data, mine, self.threads,
-                                               out=(indices[entry : entry + nnz], rows_of[entry : entry + nnz],
-                                                    data[entry : entry + nnz]))
-                starts.append(s)
-                del w
-            else:
-                indices[entry : entry + nnz] = cols
-                data[entry : entry + nnz] = c.data
-                indptr[unit + 1 : unit + rows + 1] = c.indptr[1:] + entry
-            unit, entry, doc = unit + rows, entry + nnz, end
-            del p, c, cols, values
+                start, _, _, _ = kernels.by_column(w.indptr, w.indices, w.data, mine, inner,
+                                                   out=(indices[entry : entry + nnz], rows_of[entry : entry + nnz],
+                                                        data[entry : entry + nnz]))
+                return doc, start
+            indices[entry : entry + nnz] = cols
+            data[entry : entry + nnz] = c.data
+            indptr[unit + 1 : unit + rows + 1] = c.indptr[1:] + entry
+            return doc, None
+
+        if inner == 1 and self.threads > 1:
+            with ThreadPoolExecutor(self.threads) as pool:
+                placed = list(pool.map(place, range(len(parts))))
+        else:
+            placed = [place(k) for k in range(len(parts))]
+        docs, starts = [d for d, _ in placed], [s for _, s in placed]
+        del placed
         doc_counts = sparse.csr_matrix((np.concatenate([d[2] for d in docs]), np.concatenate([d[1] for d in docs]),
                                         kernels.join_starts([d[0] for d in docs])), shape=(len(offsets) - 1, len(keys))
                                        ) if by_part else None

@@ -177,3 +177,76 @@ def test_the_garbage_collector_is_off_during_a_job_and_restored_after(seeds_dir)
     finally:
         gc.enable()
         pipeline._cluster_articles = real
+
+
+def _records_file(tmp_path, n: int, bad_at: tuple[int, ...]) -> tuple:
+    """``n`` SaudiNewsNet records as JSON Lines, with an unreadable line before each of ``bad_at``."""
+    records = [r for r in saudinewsnet_records() if r["content"].strip()][:n]
+    path = tmp_path / "feed.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for k, r in enumerate(records):
+            if k in bad_at:
+                fh.write("{not json\n")
+            fh.write(json.dumps({"id": r["id"], "content": r["content"], "title": r["title"], "source": r["source"],
+                                 "date": r["date_extracted"]}, ensure_ascii=False) + "\n")
+    return path, records
+
+
+def test_a_large_input_is_read_twice_in_batches_with_the_same_groups(tmp_path, monkeypatch):
+    from dedup import parallel
+    from dedup.formats import to_json
+
+    path, records = _records_file(tmp_path, 2600, bad_at=(10, 2300))
+    assert len(records) > parallel.MIN_PARALLEL
+    monkeypatch.setattr(parallel, "STREAM_BATCH", 50)
+    seen_one, seen_two = [], []
+    one = cluster(str(path), jobs=1, keep_text=False, on_problem=seen_one.append)
+    two = cluster(str(path), jobs=2, keep_text=False, on_problem=seen_two.append)
+    assert "read+strip+analyze+sign" in two.timings and "read+strip+analyze+sign" not in one.timings
+    assert to_json(two) == to_json(one)
+    # each unreadable line reported once, the one past the first batch read included
+    assert seen_two == seen_one == two.problems == one.problems
+    assert len(two.problems) == 2 and all("feed.jsonl" in p.source for p in two.problems)
+    assert [a.id for a in two.articles] == [str(r["id"]) for r in records]
+    assert all(a.text == "" for a in two.articles)
+
+
+def test_the_second_reading_holds_few_texts_at_once(tmp_path, monkeypatch):
+    from dedup import parallel
+    from dedup.boilerplate import Boilerplate
+    from dedup.io import read
+    from dedup.signature import Signer
+
+    path, _ = _records_file(tmp_path, 2400, bad_at=())
+    monkeypatch.setattr(parallel, "STREAM_BATCH", 50)
+    readings: list[list] = []
+    most = [0, 0]
+
+    def reader():
+        readings.append([])
+        mine, k = readings[-1], len(readings) - 1
+        for a in read([str(path)]):
+            mine.append(a)  # kept here: an article whose text is still set is held by the job
+            most[k] = max(most[k], sum(1 for x in mine if x.text))
+            yield a
+
+    articles, done = parallel.stream_and_analyze(reader, Boilerplate(), 5, 4, Signer(128, 1), 2)
+    assert len(articles) == len(done.analyses) == 2400
+    assert most[0] == 2400  # the first reading's texts are never dropped (this test holds them)
+    # the second: the batch being read and the batches in flight, no more
+    assert 50 <= most[1] <= 2 * parallel.IN_FLIGHT * 50 + 50
+    assert all(a.text == "" for a in readings[1]) and articles == readings[1]
+
+
+def test_an_input_that_changes_between_readings_is_refused(tmp_path):
+    import pytest
+
+    from dedup import parallel
+    from dedup.boilerplate import Boilerplate
+    from dedup.io import InputError, read
+    from dedup.signature import Signer
+
+    path, _ = _records_file(tmp_path, 300, bad_at=())
+    readings = iter([list(read([str(path)])), list(read([str(path)]))[:-1]])
+    with pytest.raises(InputError, match="changed while it was read"):
+        parallel.stream_and_analyze(lambda: iter(next(readings)), Boilerplate(), 5, 4, Signer(128, 1), 2)
