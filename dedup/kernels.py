@@ -350,6 +350,13 @@ def row_sums(indptr, indices, data, offsets: np.ndarray, threads: int = 1):
         np.concatenate([p[2] for p in parts])
 
 
+def sentence_number_type(offsets: np.ndarray):
+    """The smallest integer type that numbers the sentences of every document (``offsets``:
+    each document's first sentence): int16 for news, two bytes less per by-column entry."""
+    most = int(np.diff(offsets).max()) if len(offsets) > 1 else 0
+    return np.int16 if most < 2**15 else np.int32
+
+
 def by_column(indptr, indices, data, offsets: np.ndarray, threads: int = 1, out: tuple | None = None):
     """Each article's sentence entries sorted by column, then sentence: the form
     :func:`alignments` merges. Returns (start of each article, columns, sentence
@@ -358,7 +365,8 @@ def by_column(indptr, indices, data, offsets: np.ndarray, threads: int = 1, out:
     starts = (indptr[offsets] - indptr[offsets[0]]).astype(np.int64)
     total = int(starts[-1])
     if out is None:
-        out = (np.empty(total, dtype=indices.dtype), np.empty(total, dtype=np.int32), np.empty(total, dtype=np.float32))
+        out = (np.empty(total, dtype=indices.dtype), np.empty(total, dtype=sentence_number_type(offsets)),
+               np.empty(total, dtype=np.float32))
     cols, rows, vals = out
 
     def work(lo: int, hi: int) -> None:

@@ -209,7 +209,7 @@ class TermVectors:
         indptr = np.zeros(n_units + 1, dtype=np.int64)
         indices = np.empty(total, dtype=index)
         data = np.empty(total, dtype=np.float32)
-        rows_of = np.empty(total, dtype=np.int32) if columns else None
+        rows_of = np.empty(total, dtype=kernels.sentence_number_type(offsets)) if columns else None
         sizes = [(p.counts.shape[0], p.counts.nnz) for p in parts]
         units_at = np.concatenate([[0], np.cumsum([r for r, _ in sizes])]).astype(np.int64)
         entries_at = np.concatenate([[0], np.cumsum([z for _, z in sizes])]).astype(np.int64)

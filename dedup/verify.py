@@ -346,9 +346,11 @@ class Verifier:
         relation[(relation == 1) & (days > t.max_days)] = 0  # NaN (unknown) keeps the variant
         blended = np.minimum(1.0, 0.5 * fact + 0.5 * cos)
         sim = np.where(relation == 2, np.maximum(con, blended), blended)
+        columns = dict(zip(_COLUMNS, (sim, jac, con, cos, fact, small, large, days)))
+        if not self.quote:  # nothing would read them: on 300k articles they were 26M rows
+            return Verdicts(pairs, relation, columns)
         # shared sentences of related pairs only
         keep = relation[aligned[m_pair]] > 0 if len(m_pair) else np.zeros(0, dtype=bool)
-        columns = dict(zip(_COLUMNS, (sim, jac, con, cos, fact, small, large, days)))
         return Verdicts(pairs, relation, columns,
                         (aligned[m_pair[keep]], m_a[keep].astype(np.int32), m_b[keep].astype(np.int32), m_sim[keep]),
-                        self.corpus.sentence_texts if self.quote else None)
+                        self.corpus.sentence_texts)

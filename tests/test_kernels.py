@@ -168,3 +168,20 @@ def test_bucket_pairs_follow_the_bucket_rule_for_small_and_large_buckets():
     got = bucket_pairs(band[shuffled], key[shuffled], docs[shuffled])
     assert list(map(tuple, got.tolist())) == sorted(want)
     assert len(want) < 150 * 149 // 2
+
+
+def test_sentence_numbers_widen_for_a_document_of_many_sentences():
+    from scipy import sparse
+
+    rng = np.random.default_rng(3)
+    for n_sentences, wanted in ((40, np.int16), (2**15 + 5, np.int32)):
+        rows = n_sentences + 3  # a second document of 3 sentences after the long one
+        m = sparse.random(rows, 50, density=0.1, format="csr", dtype=np.float32, random_state=rng)
+        m.sort_indices()
+        offsets = np.array([0, n_sentences, rows], dtype=np.int64)
+        starts, cols, numbers, vals = kernels.by_column(m.indptr, m.indices, m.data, offsets)
+        assert numbers.dtype == wanted
+        # every entry kept with its own sentence number (no wrap past 32767)
+        got = sparse.csr_matrix((vals[: starts[1]], (numbers[: starts[1]].astype(np.int64), cols[: starts[1]])),
+                                shape=(n_sentences, 50))
+        assert (got != m[:n_sentences]).nnz == 0
