@@ -16,7 +16,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from .verify import Verdicts
+from . import kernels
+from .verify import PAIR_BASE, Verdicts
 
 
 class UnionFind:
@@ -142,30 +143,26 @@ def group_verdicts(n: int, verdicts: Mapping, verify_many: VerifyMany, min_link:
         members.setdefault(story.find(i), []).append(i)
 
     extra: list[Verdicts] = []
-    extra_related: dict[tuple[int, int], bool] = {}
+    extra_related: dict[int, bool] = {}  # by pair code
     # the pairs of small stories, verified in one batch: a linkage check finds its pairs here
     # instead of verifying a few at a time (a verdict is kept only if a check asks for it)
     within = pairs_within_stories(n, pairs[rel > 0], BATCH_STORY)
     ahead = Verdicts.of(verify_many(list(map(tuple, within[table.rows(within) < 0].tolist()))))
     asked: list[np.ndarray] = []
 
-    def linked(cross: list[tuple[int, int]]) -> int:
-        keys = np.sort(np.array(cross, dtype=np.int64).reshape(-1, 2), axis=1)
-        at = table.rows(keys)
-        related = int(np.count_nonzero(rel[at[at >= 0]]))
-        keys = keys[at < 0]
-        if len(keys) and len(ahead):
-            at = ahead.rows(keys)
-            asked.append(at[at >= 0])
-            related += int(np.count_nonzero(ahead.relation[at[at >= 0]]))
-            keys = keys[at < 0]
-        rest = [k for k in map(tuple, keys.tolist())]
+    def linked(a: list[int], b: list[int]) -> int:
+        """How many of the pairs across ``a`` and ``b`` (all, or an even sample) are related."""
+        count, hit, rest = kernels.cross_links(np.array(a, dtype=np.int64), np.array(b, dtype=np.int64), max_checks,
+                                               PAIR_BASE, table.codes, rel, ahead.codes, ahead.relation)
+        if len(hit):
+            asked.append(hit)
+        rest = rest.tolist()
         missing = [k for k in rest if k not in extra_related]
         if missing:
-            more = Verdicts.of(verify_many(missing))
+            more = Verdicts.of(verify_many([divmod(k, PAIR_BASE) for k in missing]))
             extra.append(more)
-            extra_related.update(zip(map(tuple, more.pairs.tolist()), (more.relation > 0).tolist()))
-        return related + sum(extra_related[k] for k in rest)
+            extra_related.update(zip(more.codes.tolist(), (more.relation > 0).tolist()))
+        return int(count) + sum(extra_related[k] for k in rest)
 
     variant = np.flatnonzero(rel == 1)
     sim = table.columns["similarity"][variant]
@@ -179,9 +176,7 @@ def group_verdicts(n: int, verdicts: Mapping, verify_many: VerifyMany, min_link:
         if total == 1:  # two single articles: the one pair across is this variant pair
             related = min_link <= 1
         else:
-            picks = range(total) if total <= max_checks else (int(k * total / max_checks) for k in range(max_checks))
-            cross = [(a[p // len(b)], b[p % len(b)]) for p in picks]  # all pairs, or an even sample of them
-            related = linked(cross) >= min_link * len(cross)
+            related = linked(a, b) >= min_link * min(total, max_checks)
         if related:
             root = story.union(ri, rj)
             other = rj if root == ri else ri

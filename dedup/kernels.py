@@ -250,6 +250,58 @@ def _alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray
 
 
 @njit(cache=True, nogil=True)
+def _find_codes(codes: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    at = np.searchsorted(codes, wanted)
+    for k in range(len(wanted)):
+        if at[k] >= len(codes) or codes[at[k]] != wanted[k]:
+            at[k] = -1
+    return at
+
+
+@njit(cache=True, nogil=True)
+def cross_links(a: np.ndarray, b: np.ndarray, max_checks: int, base: int, codes: np.ndarray, related: np.ndarray,
+                more_codes: np.ndarray, more_related: np.ndarray):
+    """The average-linkage check of two groups ``a`` and ``b`` (members ascending): the pairs
+    across them (all, or ``max_checks`` spread evenly), looked up among verdicts ``codes``
+    (sorted pair codes ``i * base + j``, ``i < j``) and then ``more_codes``. Returns how many
+    found are related, the rows of ``more_codes`` found, and the codes found in neither
+    (in the order of the pairs)."""
+    total = len(a) * len(b)
+    n = total if total <= max_checks else max_checks
+    keys = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        p = k if total <= max_checks else int(k * total / max_checks)
+        x, y = a[p // len(b)], b[p % len(b)]
+        keys[k] = min(x, y) * base + max(x, y)
+    count = 0
+    at = _find_codes(codes, keys)
+    rest = np.empty(n, dtype=np.int64)
+    nrest = 0
+    for k in range(n):
+        if at[k] >= 0:
+            count += related[at[k]] != 0
+        else:
+            rest[nrest] = keys[k]
+            nrest += 1
+    rest = rest[:nrest]
+    hit = np.empty(nrest, dtype=np.int64)
+    nhit = 0
+    if len(more_codes) and nrest:
+        at = _find_codes(more_codes, rest)
+        missing = 0
+        for k in range(nrest):
+            if at[k] >= 0:
+                hit[nhit] = at[k]
+                nhit += 1
+                count += more_related[at[k]] != 0
+            else:
+                rest[missing] = rest[k]
+                missing += 1
+        rest = rest[:missing]
+    return count, hit[:nhit], rest
+
+
+@njit(cache=True, nogil=True)
 def bucket_pair_codes(bounds: np.ndarray, docs: np.ndarray, base: int, max_all: int) -> np.ndarray:
     """Codes ``i * base + j`` of the pairs of each bucket ``docs[bounds[b]:bounds[b + 1]]``
     (ascending documents): all pairs of a bucket of at most ``max_all`` documents; in a larger

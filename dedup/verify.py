@@ -136,9 +136,13 @@ def _csr(matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return matrix.indptr, matrix.indices, matrix.data
 
 
+#: Verdicts code a pair ``(i, j)`` as ``i * PAIR_BASE + j``.
+PAIR_BASE = 1 << 32
+
+
 def pair_codes(pairs: np.ndarray) -> np.ndarray:
     """One int64 per pair ``(i, j)``, ordered as the pairs are, whatever the corpus size."""
-    return pair_codes_of(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), 1 << 32)
+    return pair_codes_of(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), PAIR_BASE)
 
 
 _COLUMNS = ("similarity", "jaccard", "containment", "cosine", "fact_score", "smaller", "larger", "days")

@@ -185,3 +185,36 @@ def test_sentence_numbers_widen_for_a_document_of_many_sentences():
         got = sparse.csr_matrix((vals[: starts[1]], (numbers[: starts[1]].astype(np.int64), cols[: starts[1]])),
                                 shape=(n_sentences, 50))
         assert (got != m[:n_sentences]).nnz == 0
+
+
+def test_cross_links_checks_the_pairs_the_linkage_rule_names():
+    rng = np.random.default_rng(5)
+    base = 1 << 32
+    for _ in range(200):
+        people = rng.permutation(400)[: rng.integers(2, 120)]
+        cut = int(rng.integers(1, len(people)))
+        a, b = np.sort(people[:cut]).astype(np.int64), np.sort(people[cut:]).astype(np.int64)
+        total = len(a) * len(b)
+        picks = range(total) if total <= 64 else [int(k * total / 64) for k in range(64)]
+        cross = [(min(a[p // len(b)], b[p % len(b)]), max(a[p // len(b)], b[p % len(b)])) for p in picks]
+        codes_all = np.array([i * base + j for i, j in cross], dtype=np.int64)
+        # some pairs verified before, some verified ahead, the rest in neither
+        where = rng.integers(0, 3, len(cross))
+        known = np.unique(np.concatenate([codes_all[where == 0], rng.integers(0, 400 * base, 50)]))
+        ahead = np.unique(codes_all[where == 1])
+        rel_known = rng.integers(0, 3, len(known)).astype(np.int8)
+        rel_ahead = rng.integers(0, 3, len(ahead)).astype(np.int8)
+        count, hit, rest = kernels.cross_links(a, b, 64, base, known, rel_known, ahead, rel_ahead)
+        want_count, want_hit, want_rest = 0, [], []
+        for c in codes_all.tolist():
+            k = np.searchsorted(known, c)
+            if k < len(known) and known[k] == c:
+                want_count += rel_known[k] != 0
+                continue
+            k = np.searchsorted(ahead, c)
+            if k < len(ahead) and ahead[k] == c:
+                want_hit.append(k)
+                want_count += rel_ahead[k] != 0
+            else:
+                want_rest.append(c)
+        assert count == want_count and hit.tolist() == want_hit and rest.tolist() == want_rest
