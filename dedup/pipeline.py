@@ -207,7 +207,9 @@ def cluster(
     (an address such as ``tcp://10.0.0.5:8786``, or a ``distributed.Client``), or
     a local cluster of ``jobs`` worker processes. The groups are the same. With
     ``keep_text=False`` the articles come back without their text (ids, metadata and
-    the first line of the body), and the job holds less memory.
+    the first line of the body), and the job holds less memory: an input of
+    :data:`~dedup.parallel.MIN_PARALLEL` articles or more, with several jobs, is read
+    twice in batches (:func:`~dedup.parallel.stream_and_analyze`) instead of held whole.
 
     >>> result = cluster("seeds/")                      # doctest: +SKIP
     >>> [[result.articles[m].id for m in g.members] for g in result.groups]  # doctest: +SKIP
