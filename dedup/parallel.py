@@ -239,12 +239,14 @@ def stream_and_analyze(
     limit = threading.Semaphore(jobs * IN_FLIGHT)
     first = _Identity()
     lines: Counter = Counter()
+    shown = 0
     with _pool(jobs) as pool:
         for part in pool.imap(_count_texts, _batches(first.of(read_articles()), STREAM_BATCH, limit, None)):
             lines.update(part)
             limit.release()
-            if progress:
-                progress("read", STREAM_BATCH, None)
+            if progress:  # how many were read so far (the reading runs ahead; the total is not known)
+                progress("read", first.count - shown, None)
+                shown = first.count
     cleaner.fit_counts(lines)
     del lines
     _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it

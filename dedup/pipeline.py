@@ -18,7 +18,8 @@ from .candidates import candidate_pairs, keyword_pairs, pair_codes_of, pairs_of_
 from .group import Group, group_verdicts
 from .io import FieldMap, read
 from .features import Corpus
-from .parallel import MIN_PARALLEL, Analyzed, can_fork, default_jobs, strip_and_analyze, stream_and_analyze
+from .parallel import (MIN_PARALLEL, Analyzed, InputChanged, can_fork, default_jobs, strip_and_analyze,
+                       stream_and_analyze)
 from .signature import Signer
 from .verify import Thresholds, Verdicts, Verifier
 
@@ -214,8 +215,7 @@ def cluster(
     >>> result = cluster("seeds/")                      # doctest: +SKIP
     >>> [[result.articles[m].id for m in g.members] for g in result.groups]  # doctest: +SKIP
     """
-    if isinstance(paths, str):
-        paths = [paths]
+    paths = [paths] if isinstance(paths, str) else list(paths)  # read more than once
     if engine == "dask":
         from .dask_engine import cluster_dask
 
@@ -248,9 +248,12 @@ def cluster(
             del articles
             passes = iter([report, lambda p: None])  # the second reading finds the same problems
             with _timer(timings, "read+strip+analyze+sign"):
-                articles, done = stream_and_analyze(lambda: read(paths, fields, next(passes)), Boilerplate(),
-                                                    settings.shingle_size, settings.min_sentence_words,
-                                                    Signer(settings.num_perm, settings.seed), jobs, progress)
+                try:
+                    articles, done = stream_and_analyze(lambda: read(paths, fields, next(passes)), Boilerplate(),
+                                                        settings.shingle_size, settings.min_sentence_words,
+                                                        Signer(settings.num_perm, settings.seed), jobs, progress)
+                except InputChanged as exc:
+                    raise InputChanged(f"{', '.join(map(str, paths))}: {exc}") from None
             result = _cluster_articles(articles, settings, problems, progress, jobs, keep_text, done, timings)
     result.timings = {**timings, **result.timings}
     return result

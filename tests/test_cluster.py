@@ -201,8 +201,15 @@ def test_a_large_input_is_read_twice_in_batches_with_the_same_groups(tmp_path, m
     monkeypatch.setattr(parallel, "STREAM_BATCH", 50)
     seen_one, seen_two = [], []
     one = cluster(str(path), jobs=1, keep_text=False, on_problem=seen_one.append)
-    two = cluster(str(path), jobs=2, keep_text=False, on_problem=seen_two.append)
+    ticks: list = []
+    # paths given as an iterator: read more than once all the same
+    two = cluster(iter([str(path)]), jobs=2, keep_text=False, on_problem=seen_two.append,
+                  progress=lambda stage, k, total: ticks.append((stage, k, total)))
     assert "read+strip+analyze+sign" in two.timings and "read+strip+analyze+sign" not in one.timings
+    # progress: the first reading counts up (its total unknown), the second toward the total it found
+    assert sum(k for stage, k, _ in ticks if stage == "read") == len(records)
+    assert {t for stage, _, t in ticks if stage == "analyze"} == {len(records)}
+    assert sum(k for stage, k, _ in ticks if stage == "analyze") == len(records)
     assert to_json(two) == to_json(one)
     # each unreadable line reported once, the one past the first batch read included
     assert seen_two == seen_one == two.problems == one.problems
