@@ -20,6 +20,21 @@ from . import kernels
 #: member is paired with the bucket's first members and its neighbours.
 MAX_BUCKET_PAIRS = 64
 
+#: Pair codes made at once, repeats included, before they are reduced (2^25 codes, 256 MB). A
+#: story with many copies gives every band's bucket (and every keyword it shares) the same pairs,
+#: as many as the square of its copies: beyond this they are made for one range of first
+#: documents at a time, each range reduced before the next.
+PAIR_BUDGET = 1 << 25
+
+
+def by_first_document(total: int, n: int, make, reduce) -> np.ndarray:
+    """``reduce(make(lo, hi))`` over ranges ``[lo, hi)`` of ``0..n`` that split ``total`` pair
+    codes (an upper bound) into parts of about :data:`PAIR_BUDGET`, end to end. Codes sort by
+    their first document, so sorted results of the ranges, end to end, are sorted."""
+    parts = max(1, -(-int(total) // PAIR_BUDGET))
+    bounds = np.linspace(0, n, parts + 1).astype(np.int64).tolist()
+    return np.concatenate([reduce(make(lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:])])
+
 
 @lru_cache(maxsize=64)
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -62,7 +77,11 @@ def bucket_pairs(band: np.ndarray, key: np.ndarray, docs: np.ndarray) -> np.ndar
     change = np.flatnonzero((np.diff(band) != 0) | (np.diff(key) != 0)) + 1
     bounds = np.r_[0, change, len(docs)].astype(np.int64)
     base = int(docs.max()) + 1
-    return pairs_of_codes(kernels.bucket_pair_codes(bounds, docs, base, MAX_BUCKET_PAIRS), base)
+    sizes = np.diff(bounds)
+    total = np.where(sizes <= MAX_BUCKET_PAIRS, sizes * (sizes - 1) // 2, sizes * 9).sum()
+    codes = by_first_document(total, base, lambda lo, hi: kernels.bucket_pair_codes(bounds, docs, base,
+                                                                                     MAX_BUCKET_PAIRS, lo, hi), np.unique)
+    return np.stack([codes // base, codes % base], axis=1).reshape(-1, 2)
 
 
 def pair_codes_of(pairs: np.ndarray, base: int) -> np.ndarray:
@@ -97,28 +116,40 @@ def day_numbers(published: Iterable[str]) -> np.ndarray:
     return np.array(out, dtype=np.float64)
 
 
-def keyword_codes(terms: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int, max_postings: int = 200,
-                  max_days: float = np.inf) -> np.ndarray:
-    """One code ``i * n + j`` (``i < j``) per keyword that documents ``i`` and ``j`` share, for
-    documents at most ``max_days`` apart (a date unknown keeps the pair). A keyword carried by more
-    than ``max_postings`` documents says little about the event and is skipped, which bounds the
-    work per keyword (no all-pairs step)."""
+def _posting_lists(terms: np.ndarray, docs: np.ndarray, days: np.ndarray, max_postings: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The posting lists (start of each, documents ascending in each, their days) of the
+    keywords carried by 2 to ``max_postings`` documents."""
     order = np.lexsort((docs, terms))
     terms, docs, days = terms[order], docs[order], days[order].astype(np.float64)
     bounds = np.r_[0, np.flatnonzero(np.diff(terms)) + 1, len(terms)]
     sizes = np.diff(bounds)
     keep = (sizes >= 2) & (sizes <= max_postings)
     idx = np.repeat(keep, sizes)  # the postings of the keywords kept
-    starts = np.r_[0, np.cumsum(sizes[keep])]
-    return kernels.posting_pair_codes(starts, docs[idx], days[idx], n, float(max_days))
+    return np.r_[0, np.cumsum(sizes[keep])].astype(np.int64), docs[idx], days[idx]
+
+
+def keyword_codes(terms: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int, max_postings: int = 200,
+                  max_days: float = np.inf) -> np.ndarray:
+    """One code ``i * n + j`` (``i < j``) per keyword that documents ``i`` and ``j`` share, for
+    documents at most ``max_days`` apart (a date unknown keeps the pair). A keyword carried by more
+    than ``max_postings`` documents says little about the event and is skipped, which bounds the
+    work per keyword (no all-pairs step)."""
+    starts, docs, days = _posting_lists(terms, docs, days, max_postings)
+    return kernels.posting_pair_codes(starts, docs, days, n, float(max_days))
+
+
+def _codes_at_least(codes: np.ndarray, min_shared: int) -> np.ndarray:
+    """The codes that occur at least ``min_shared`` times, sorted, once each."""
+    codes = np.sort(codes)
+    run_starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1] if len(codes) else np.empty(0, dtype=np.int64)
+    counts = np.diff(np.r_[run_starts, len(codes)])
+    return codes[run_starts[counts >= min_shared]]
 
 
 def shared_at_least(codes: np.ndarray, n: int, min_shared: int) -> np.ndarray:
     """Pairs whose code occurs at least ``min_shared`` times, sorted."""
-    codes = np.sort(codes)
-    run_starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1] if len(codes) else np.empty(0, dtype=np.int64)
-    counts = np.diff(np.r_[run_starts, len(codes)])
-    kept = codes[run_starts[counts >= min_shared]]
+    kept = _codes_at_least(codes, min_shared)
     return np.stack([kept // n, kept % n], axis=1).reshape(-1, 2)
 
 
@@ -144,5 +175,9 @@ def keyword_pairs(keywords: list[np.ndarray], min_shared: int = 3, max_postings:
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
     days = day_numbers(published) if published is not None else np.full(n, np.nan)
-    terms, docs, days = keyword_postings(keywords, days)
-    return shared_at_least(keyword_codes(terms, docs, days, n, max_postings, max_days), n, min_shared)
+    starts, docs, days = _posting_lists(*keyword_postings(keywords, days), max_postings)
+    sizes = np.diff(starts)
+    kept = by_first_document((sizes * (sizes - 1) // 2).sum(), n,
+                             lambda lo, hi: kernels.posting_pair_codes(starts, docs, days, n, float(max_days), lo, hi),
+                             lambda codes: _codes_at_least(codes, min_shared))
+    return np.stack([kept // n, kept % n], axis=1).reshape(-1, 2)

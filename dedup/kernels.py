@@ -302,52 +302,75 @@ def cross_links(a: np.ndarray, b: np.ndarray, max_checks: int, base: int, codes:
 
 
 @njit(cache=True, nogil=True)
-def bucket_pair_codes(bounds: np.ndarray, docs: np.ndarray, base: int, max_all: int) -> np.ndarray:
-    """Codes ``i * base + j`` of the pairs of each bucket ``docs[bounds[b]:bounds[b + 1]]``
-    (ascending documents): all pairs of a bucket of at most ``max_all`` documents; in a larger
-    one each document with the bucket's first 8 before it and with its next neighbour. With repeats."""
-    total = 0
-    for b in range(len(bounds) - 1):
-        size = bounds[b + 1] - bounds[b]
-        total += size * (size - 1) // 2 if size <= max_all else size * 9
-    out = np.empty(total, dtype=np.int64)
+def _bucket_pairs(bounds, docs, base, max_all, lo, hi, out):
+    """Count (``out`` empty) or write the bucket pairs whose first document is in ``[lo, hi)``."""
     k = 0
+    fill = len(out) > 0
     for b in range(len(bounds) - 1):
-        lo, hi = bounds[b], bounds[b + 1]
-        if hi - lo <= max_all:
-            for x in range(lo, hi):
-                for y in range(x + 1, hi):
-                    out[k] = docs[x] * base + docs[y]
+        start, end = bounds[b], bounds[b + 1]
+        if end - start <= max_all:
+            for x in range(start, end):
+                if docs[x] < lo or docs[x] >= hi:
+                    continue
+                for y in range(x + 1, end):
+                    if fill:
+                        out[k] = docs[x] * base + docs[y]
                     k += 1
             continue
-        for x in range(lo, hi):
-            for h in range(lo, lo + 8):
-                if docs[h] < docs[x]:
-                    out[k] = docs[h] * base + docs[x]
+        for x in range(start, end):
+            for h in range(start, start + 8):
+                if docs[h] < docs[x] and lo <= docs[h] < hi:
+                    if fill:
+                        out[k] = docs[h] * base + docs[x]
                     k += 1
-            if x + 1 < hi:
-                out[k] = docs[x] * base + docs[x + 1]
+            if x + 1 < end and lo <= docs[x] < hi:
+                if fill:
+                    out[k] = docs[x] * base + docs[x + 1]
                 k += 1
-    return out[:k]
+    return k
 
 
 @njit(cache=True, nogil=True)
-def posting_pair_codes(starts: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int, max_days: float) -> np.ndarray:
-    """For each posting list ``docs[starts[t]:starts[t + 1]]`` (ascending documents), the code
-    ``i * n + j`` of every pair ``i < j`` in it at most ``max_days`` apart (a NaN day keeps the pair)."""
-    total = 0
-    for t in range(len(starts) - 1):
-        size = starts[t + 1] - starts[t]
-        total += size * (size - 1) // 2
-    out = np.empty(total, dtype=np.int64)
+def bucket_pair_codes(bounds: np.ndarray, docs: np.ndarray, base: int, max_all: int, lo: int = 0,
+                      hi: int = 2**62) -> np.ndarray:
+    """Codes ``i * base + j`` of the pairs of each bucket ``docs[bounds[b]:bounds[b + 1]]``
+    (ascending documents): all pairs of a bucket of at most ``max_all`` documents; in a larger
+    one each document with the bucket's first 8 before it and with its next neighbour. With
+    repeats. Only pairs whose first document ``i`` is in ``[lo, hi)``."""
+    out = np.empty(_bucket_pairs(bounds, docs, base, max_all, lo, hi, np.empty(0, dtype=np.int64)), dtype=np.int64)
+    if len(out):
+        _bucket_pairs(bounds, docs, base, max_all, lo, hi, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _posting_pairs(starts, docs, days, n, max_days, lo, hi, out):
+    """Count (``out`` empty) or write the close posting pairs whose first document is in ``[lo, hi)``."""
     found = 0
+    fill = len(out) > 0
     for t in range(len(starts) - 1):
         for x in range(starts[t], starts[t + 1]):
+            if docs[x] < lo or docs[x] >= hi:
+                continue
             for y in range(x + 1, starts[t + 1]):
                 if not (abs(days[x] - days[y]) > max_days):
-                    out[found] = docs[x] * n + docs[y]
+                    if fill:
+                        out[found] = docs[x] * n + docs[y]
                     found += 1
-    return out[:found]
+    return found
+
+
+@njit(cache=True, nogil=True)
+def posting_pair_codes(starts: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int, max_days: float,
+                       lo: int = 0, hi: int = 2**62) -> np.ndarray:
+    """For each posting list ``docs[starts[t]:starts[t + 1]]`` (ascending documents), the code
+    ``i * n + j`` of every pair ``i < j`` in it at most ``max_days`` apart (a NaN day keeps the
+    pair), for ``i`` in ``[lo, hi)``."""
+    out = np.empty(_posting_pairs(starts, docs, days, n, max_days, lo, hi, np.empty(0, dtype=np.int64)),
+                   dtype=np.int64)
+    if len(out):
+        _posting_pairs(starts, docs, days, n, max_days, lo, hi, out)
+    return out
 
 
 @njit(cache=True, nogil=True)

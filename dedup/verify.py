@@ -166,25 +166,29 @@ class Verdicts(Mapping):
         ``shared_in_order`` when each row's entries already come best first (taken from stores)."""
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         codes = pair_codes(pairs)
-        order = np.argsort(codes, kind="stable")
-        self.codes = codes[order]
-        self.pairs = pairs[order]
-        self.relation = np.asarray(relation, dtype=np.int8)[order]
-        self.columns = {k: np.asarray(v)[order] for k, v in (columns or {}).items()}
-        self.objects = [objects[k] for k in order.tolist()] if objects is not None else None
+        # rows given in order (candidates and chunks come sorted) are kept as given, not copied
+        order = None if bool(np.all(codes[1:] >= codes[:-1])) else np.argsort(codes, kind="stable")
+        put = (lambda x: x) if order is None else (lambda x: x[order])
+        self.codes = put(codes)
+        self.pairs = put(pairs)
+        self.relation = put(np.asarray(relation, dtype=np.int8))
+        self.columns = {k: put(np.asarray(v)) for k, v in (columns or {}).items()}
+        self.objects = ([objects[k] for k in order.tolist()] if order is not None else list(objects)
+                        ) if objects is not None else None
         self.texts = texts
         if shared is None:
             shared = (np.empty(0, dtype=np.int64),) + tuple(np.empty(0, dtype=t) for t in (np.int32, np.int32, np.float64))
         row, a, b, sim = shared
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        row = rank[row]
+        if order is not None:
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            row = rank[row]
         if shared_in_order:  # only the rows moved: a stable sort keeps each row's order
             by = np.argsort(row, kind="stable")
         else:
             by = np.lexsort((b, a, -sim, row))  # each pair's shared sentences, best first
         self.shared = (row[by], a[by], b[by], sim[by])
-        self._shared_at = np.searchsorted(self.shared[0], np.arange(len(order) + 1))
+        self._shared_at = np.searchsorted(self.shared[0], np.arange(len(codes) + 1))
 
     @classmethod
     def of(cls, verdicts: Mapping) -> Verdicts:

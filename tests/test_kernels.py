@@ -218,3 +218,24 @@ def test_cross_links_checks_the_pairs_the_linkage_rule_names():
             else:
                 want_rest.append(c)
         assert count == want_count and hit.tolist() == want_hit and rest.tolist() == want_rest
+
+
+def test_pairs_made_range_by_range_are_the_pairs_made_at_once(monkeypatch):
+    from dedup import candidates
+
+    rng = np.random.default_rng(9)
+    # 300 documents in 40 stories of many near-identical copies: big buckets, shared keywords
+    story = rng.integers(0, 40, 300)
+    base_sigs = rng.integers(0, 2**32 - 1, (40, 128), dtype=np.uint64).astype(np.uint32)
+    sigs = base_sigs[story].copy()
+    noise = rng.random(sigs.shape) < 0.3
+    sigs[noise] = rng.integers(0, 2**32 - 1, int(noise.sum()), dtype=np.uint64).astype(np.uint32)
+    words = [np.unique(np.r_[rng.choice(8, 6, replace=False) + 1000 * s, rng.integers(0, 5000, 4)])
+             for s in story.tolist()]
+    days = [f"2015-07-{int(d):02d}" for d in rng.integers(1, 9, 300)]  # some pairs over 3 days apart
+    at_once = (candidates.candidate_pairs(sigs, 0.5), candidates.keyword_pairs(words, 3, 200, days, 3.0))
+    assert len(at_once[0]) > 500 and len(at_once[1]) > 100
+    monkeypatch.setattr(candidates, "PAIR_BUDGET", 97)  # many ranges
+    by_range = (candidates.candidate_pairs(sigs, 0.5), candidates.keyword_pairs(words, 3, 200, days, 3.0))
+    for got, want in zip(by_range, at_once):
+        assert np.array_equal(got, want)
