@@ -132,3 +132,24 @@ def test_records_files_read_alike_streamed_or_whole(tmp_path, monkeypatch, encod
     assert [(a.id, a.text, a.title) for a in arts] == [(str(r["id"]), r["content"], r["title"]) for r in rows]
     with dedup.io._open_records(f) as handle:
         assert isinstance(handle, io.TextIOWrapper) == (encoding == "utf-8")  # streamed, not held whole
+
+
+def test_the_utf8_check_of_a_file_is_made_once_until_the_file_changes(tmp_path, monkeypatch):
+    import os
+
+    import dedup.io
+
+    checks = []
+    real = dedup.io._check_utf8
+    monkeypatch.setattr(dedup.io, "_check_utf8", lambda path, opener: checks.append(path) or real(path, opener))
+    f = tmp_path / "feed.jsonl"
+    f.write_text(json.dumps({"id": 1, "content": ARABIC}, ensure_ascii=False) + "\n", encoding="utf-8")
+    for _ in range(3):  # a large input is read twice (and its start once more)
+        assert len(_read([f])[0]) == 1
+    assert len(checks) == 1
+    f.write_bytes(json.dumps({"id": 1, "content": ARABIC}, ensure_ascii=False).encode("cp1256") + b"\n")
+    os.utime(f, ns=(os.stat(f).st_atime_ns, os.stat(f).st_mtime_ns + 10**9))
+    arts, problems = _read([f])
+    assert len(checks) == 2 and problems == [] and arts[0].text == ARABIC
+    with dedup.io._open_records(f) as handle:  # no longer UTF-8: decoded whole
+        assert not isinstance(handle, io.TextIOWrapper)
