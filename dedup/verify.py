@@ -208,6 +208,9 @@ class Verdicts(Mapping):
         if len(parts) == 1:
             return parts[0]
         codes = np.concatenate([p.codes for p in parts])
+        if all(p.objects is None for p in parts) and bool(np.all(codes[1:] > codes[:-1])):
+            # parts in order, none sharing a pair (verification's chunks): joined, no row to drop
+            return Verdicts._joined(parts)
         _, first = np.unique(codes, return_index=True)
         keep = np.zeros(len(codes), dtype=bool)
         keep[first] = True
@@ -220,6 +223,18 @@ class Verdicts(Mapping):
         return Verdicts._select(np.concatenate([p.pairs for p in parts]), np.concatenate([p.relation for p in parts]),
                                 {k: np.concatenate([p.columns[k] for p in parts]) for k in names},
                                 tuple(np.concatenate(c) for c in zip(*shared)), parts[0].texts, keep)
+
+    @staticmethod
+    def _joined(parts: Sequence[Verdicts]) -> Verdicts:
+        """The rows of ``parts`` end to end (their pairs in order across them), each column
+        joined as soon as it is made, so a large store is held about twice, not three times."""
+        starts = np.cumsum([0] + [len(p) for p in parts])
+        names = [k for k in parts[0].columns if all(k in p.columns for p in parts)]
+        shared = tuple(np.concatenate(c) for c in zip(*[(p.shared[0] + start,) + p.shared[1:]
+                                                         for start, p in zip(starts.tolist(), parts)]))
+        return Verdicts(np.concatenate([p.pairs for p in parts]), np.concatenate([p.relation for p in parts]),
+                        {k: np.concatenate([p.columns[k] for p in parts]) for k in names}, shared, parts[0].texts,
+                        shared_in_order=True)
 
     @staticmethod
     def _select(pairs, relation, columns, shared, texts, keep: np.ndarray) -> Verdicts:

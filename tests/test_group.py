@@ -107,3 +107,17 @@ def test_verifying_in_chunks_gives_the_verdicts_of_one_batch(seeds_verified, mon
     monkeypatch.setattr(verify, "CHUNK", 3)
     chunked = verifier.verify_many(np.array(list(store))[::-1].copy())
     assert list(chunked) == list(store) and list(chunked.values()) == list(store.values())
+
+
+def test_chunks_in_order_are_joined_without_dropping_rows(seeds_verified, monkeypatch):
+    from dedup import verify
+
+    _, verifier, store = seeds_verified
+    monkeypatch.setattr(verify, "CHUNK", 3)
+    joined = []
+    real = Verdicts._joined
+    monkeypatch.setattr(Verdicts, "_joined", staticmethod(lambda parts: joined.append(len(parts)) or real(parts)))
+    chunked = verifier.verify_many(np.array(list(store)))  # pairs in order: chunks in order
+    assert joined == [4]
+    assert list(chunked) == list(store) and list(chunked.values()) == list(store.values())
+    assert any(v.shared for v in chunked.values())  # shared sentences renumbered across the chunks
