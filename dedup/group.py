@@ -182,7 +182,7 @@ def group_verdicts(n: int, verdicts: Mapping, verify_many: VerifyMany, min_link:
             other = rj if root == ri else ri
             members[root] = sorted(members[root] + members.pop(other))
 
-    table = Verdicts.concat([table, ahead.take(np.concatenate(asked)) if asked else ahead.take([]), *extra])
+    table = table.merged(Verdicts.concat([ahead.take(np.concatenate(asked)) if asked else ahead.take([]), *extra]))
     roots = np.array([story.find(i) for i in range(n)], dtype=np.int64)
     inside = np.flatnonzero((table.relation > 0) & (roots[table.pairs[:, 0]] == roots[table.pairs[:, 1]]))
     by_root = roots[table.pairs[inside, 0]]

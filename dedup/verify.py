@@ -224,6 +224,30 @@ class Verdicts(Mapping):
                                 {k: np.concatenate([p.columns[k] for p in parts]) for k in names},
                                 tuple(np.concatenate(c) for c in zip(*shared)), parts[0].texts, keep)
 
+    def merged(self, other: Verdicts) -> Verdicts:
+        """This store with the rows of ``other`` whose pairs it lacks, put in their places
+        (:meth:`concat` of the two, this one first): each column is copied once, with the new
+        rows inserted, instead of joined, deduplicated and selected (three copies of a store of
+        24M verdicts at the end of grouping a million articles)."""
+        if self.objects is not None or other.objects is not None or not len(self) or not len(other):
+            return Verdicts.concat([self, other])
+        new = np.flatnonzero(self.rows(other.pairs) < 0)
+        at = np.searchsorted(self.codes, other.codes[new])  # where each new row goes (codes distinct)
+        names = [k for k in self.columns if k in other.columns]
+        columns = {k: np.insert(self.columns[k], at, other.columns[k][new]) for k in names}
+        mine_row, other_row = self.shared[0], other.shared[0]
+        alive = np.zeros(len(other), dtype=bool)
+        alive[new] = True
+        renumber = np.full(len(other), -1, dtype=np.int64)
+        renumber[new] = at + np.arange(len(new))  # the new rows' places among all rows
+        keep = alive[other_row]
+        shared = (np.concatenate([mine_row + np.searchsorted(at, mine_row, side="right"), renumber[other_row[keep]]]),
+                  *(np.concatenate([m, o[keep]]) for m, o in zip(self.shared[1:], other.shared[1:])))
+        by = np.argsort(shared[0], kind="stable")  # each row's entries keep their order (best first)
+        return Verdicts(np.insert(self.pairs, at, other.pairs[new], axis=0),
+                        np.insert(self.relation, at, other.relation[new]), columns,
+                        tuple(x[by] for x in shared), self.texts, shared_in_order=True)
+
     @staticmethod
     def _joined(parts: Sequence[Verdicts]) -> Verdicts:
         """The rows of ``parts`` end to end (their pairs in order across them), each column

@@ -121,3 +121,15 @@ def test_chunks_in_order_are_joined_without_dropping_rows(seeds_verified, monkey
     assert joined == [4]
     assert list(chunked) == list(store) and list(chunked.values()) == list(store.values())
     assert any(v.shared for v in chunked.values())  # shared sentences renumbered across the chunks
+
+
+def test_merging_a_small_store_into_a_large_one_equals_joining_them(seeds_verified):
+    _, verifier, store = seeds_verified
+    pairs = np.array(list(store))
+    big = verifier.verify_many(pairs[::2].copy())
+    small = verifier.verify_many(pairs[[0, 1, 3, 5, 9]].copy())  # some in big, some not
+    merged, joined = big.merged(small), Verdicts.concat([big, small])
+    assert list(merged) == list(joined)
+    assert len(merged) == len(set(map(tuple, np.r_[pairs[::2], pairs[[0, 1, 3, 5, 9]]].tolist())))
+    assert list(merged.values()) == list(joined.values())
+    assert any(v.shared for v in merged.values())
