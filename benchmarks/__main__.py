@@ -1,4 +1,6 @@
-"""python -m benchmarks {quality,speed,report,index,all} — results go to benchmarks/results/."""
+"""python -m benchmarks {quality,speed,report,index,all} — results go to benchmarks/results/.
+
+One job stage by stage (time and memory): python -m benchmarks.stages FILE.jsonl [--out RESULT.json]."""
 
 from __future__ import annotations
 
