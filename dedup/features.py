@@ -188,7 +188,6 @@ class Corpus:
         out.set_offsets_ = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         out.set_ids_ = (np.concatenate([self.shingles(i) for i in idx.tolist()]) if len(idx)
                         else np.empty(0, dtype=np.uint32))
-        out.sentence_columns_ = None
         out.signatures_ = self.signatures_[idx]
         out.doc_vectors_ = self.doc_vectors_[idx]
         rows = [np.arange(self.offsets_[i], self.offsets_[i + 1]) for i in idx]
@@ -206,7 +205,6 @@ class Corpus:
         out.analyses_ = [an for p in parts for an in p.analyses_]
         out.set_offsets_ = kernels.join_starts([p.set_offsets_ for p in parts])
         out.set_ids_ = np.concatenate([p.set_ids_ for p in parts])
-        out.sentence_columns_ = None
         out.signatures_ = np.concatenate([p.signatures_ for p in parts])
         out.doc_vectors_ = sparse.vstack([p.doc_vectors_ for p in parts], format="csr")
         out.sentence_vectors_ = sparse.vstack([p.sentence_vectors_ for p in parts], format="csr")
