@@ -22,7 +22,8 @@ from .shingle import as_set, shingle_windows
 from .signature import Signer
 from .tfidf import top_terms
 
-_NO_SHINGLES = np.empty(0, dtype=np.uint32)
+#: The shingle set an analysis keeps once its corpus holds the sets end to end.
+NO_SHINGLES = np.empty(0, dtype=np.uint32)
 from .vectors import NO_UNITS, SentenceColumns, TermCounts, TermVectors, Units
 
 
@@ -144,7 +145,7 @@ class Corpus:
         self.set_offsets_ = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.set_ids_ = ids
         for an in analyses:
-            an.shingles = _NO_SHINGLES  # held end to end above
+            an.shingles = NO_SHINGLES  # held end to end above
         # IDF over sentences, not documents: stable on a handful of articles as
         # on a whole archive, so one set of thresholds serves both.
         self.offsets_ = np.cumsum([0] + [len(an.spans) for an in self.analyses_])  # one span per unit

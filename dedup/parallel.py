@@ -20,7 +20,7 @@ import numpy as np
 
 from .article import Article, first_line
 from .boilerplate import Boilerplate, rebuild_clean
-from .features import Analysis, analyze
+from .features import NO_SHINGLES, Analysis, analyze
 from .io import InputError
 from .lexicon import LEXICON
 from .signature import Signer
@@ -28,7 +28,6 @@ from .vectors import NO_UNITS, TermCounts, Units
 
 #: Below this many articles the pool costs more than it saves.
 MIN_PARALLEL = 2000
-_NO_SHINGLES = np.empty(0, dtype=np.uint32)
 _STATE: dict = {}
 
 
@@ -69,7 +68,7 @@ class _Chunk:
         if not len(self.set_sizes):
             return []
         spans = np.split(self.spans, np.cumsum(self.span_counts)[:-1])
-        return [Analysis(s, NO_UNITS, _NO_SHINGLES) for s in spans]
+        return [Analysis(s, NO_UNITS, NO_SHINGLES) for s in spans]
 
 
 def _strip_and_analyze(span: tuple[int, int]) -> _Chunk:

@@ -137,14 +137,11 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
     jobs = jobs or default_jobs()
     corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words,
                     threads=jobs, keep_rows=False)
-    if done is not None:
-        with _timer(timings, "tf-idf"):
-            corpus.fit(analyses=done.analyses, counts=done.counts, signatures=done.signatures, sets=done.sets)
-            del done
-    elif jobs > 1 and n >= MIN_PARALLEL and can_fork():
+    if done is None and jobs > 1 and n >= MIN_PARALLEL and can_fork():
         with _timer(timings, "strip+analyze+sign"):
             done = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
                                      Signer(settings.num_perm, settings.seed), jobs, tick("analyze"), keep_text)
+    if done is not None:  # analyzed in several processes (here, or while the input was read)
         with _timer(timings, "tf-idf"):
             corpus.fit(analyses=done.analyses, counts=done.counts, signatures=done.signatures, sets=done.sets)
             del done  # the term counts are as large as the vectors made from them
