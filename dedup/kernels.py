@@ -169,6 +169,57 @@ def _row_sums(indptr, indices, data, offsets: np.ndarray):
 
 
 @njit(cache=True, nogil=True)
+def _sum_of_squares(data, lo: int, n: int):
+    """The sum of the squares of ``data[lo:lo + n]`` in float32, added in numpy's pairwise
+    order (eight running sums in blocks of up to 128, halves beyond), so the norms are the
+    ones ``np.add.reduceat`` (scipy's row sums) gives, to the last bit."""
+    if n < 8:
+        total = np.float32(-0.0)
+        for i in range(n):
+            total = np.float32(total + np.float32(data[lo + i] * data[lo + i]))
+        return total
+    if n <= 128:
+        r = np.empty(8, dtype=np.float32)
+        for j in range(8):
+            r[j] = np.float32(data[lo + j] * data[lo + j])
+        i = 8
+        while i < n - (n % 8):
+            for j in range(8):
+                r[j] = np.float32(r[j] + np.float32(data[lo + i + j] * data[lo + i + j]))
+            i += 8
+        total = np.float32(np.float32(np.float32(r[0] + r[1]) + np.float32(r[2] + r[3]))
+                           + np.float32(np.float32(r[4] + r[5]) + np.float32(r[6] + r[7])))
+        while i < n:
+            total = np.float32(total + np.float32(data[lo + i] * data[lo + i]))
+            i += 1
+        return total
+    half = n // 2
+    half -= half % 8
+    return np.float32(_sum_of_squares(data, lo, half) + _sum_of_squares(data, lo + half, n - half))
+
+
+@njit(cache=True, nogil=True)
+def _weigh_rows(indptr, indices, data, idf) -> None:
+    """Each entry of rows ``indptr[0]..`` times its column's ``idf``, then each row scaled to
+    unit length, in place, in float32: the values of ``data *= idf[indices]`` and of dividing
+    by the norms scipy's row sums give, without their temporaries of every entry (at a
+    million articles, a third of the job's peak)."""
+    for r in range(len(indptr) - 1):
+        lo, hi = indptr[r], indptr[r + 1]
+        if hi == lo:
+            continue
+        for k in range(lo, hi):
+            data[k] = np.float32(data[k] * idf[indices[k]])
+        total = np.float32(np.float32(data[lo] * data[lo]) + _sum_of_squares(data, lo + 1, hi - lo - 1))
+        norm = np.float32(np.sqrt(total))
+        if norm == 0:
+            continue
+        inverse = np.float32(np.float32(1.0) / norm)
+        for k in range(lo, hi):
+            data[k] = np.float32(data[k] * inverse)
+
+
+@njit(cache=True, nogil=True)
 def _by_column(indptr, indices, data, offsets: np.ndarray, cols, rows, vals) -> None:
     """Each article's sentence entries sorted by column, then sentence, written to ``cols``
     (columns), ``rows`` (sentence number within the article) and ``vals``, which start at
@@ -423,6 +474,11 @@ def row_sums(indptr, indices, data, offsets: np.ndarray, threads: int = 1):
                        threads)
     return join_starts([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), \
         np.concatenate([p[2] for p in parts])
+
+
+def weigh_rows(indptr, indices, data, idf, threads: int = 1) -> None:
+    """See :func:`_weigh_rows`; rows in ``threads`` slices."""
+    in_threads(lambda lo, hi: _weigh_rows(indptr[lo : hi + 1], indices, data, idf), len(indptr) - 1, threads)
 
 
 def sentence_number_type(offsets: np.ndarray):

@@ -239,3 +239,27 @@ def test_pairs_made_range_by_range_are_the_pairs_made_at_once(monkeypatch):
     by_range = (candidates.candidate_pairs(sigs, 0.5), candidates.keyword_pairs(words, 3, 200, days, 3.0))
     for got, want in zip(by_range, at_once):
         assert np.array_equal(got, want)
+
+
+def test_weigh_rows_gives_numpy_and_scipy_s_weights_to_the_last_bit(monkeypatch):
+    rng = np.random.default_rng(4)
+    lengths = [0, 1, 2, 7, 8, 9, 15, 16, 17, 128, 129, 300, 1000]  # the pairwise sum's block edges
+    cols = 2000
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    indices = np.concatenate([np.sort(rng.choice(cols, n, replace=False)) for n in lengths]).astype(np.int32)
+    counts = rng.integers(1, 9, size=len(indices)).astype(np.float32)
+    idf = (rng.random(cols) * 9 + 1).astype(np.float32)
+    m = sparse.csr_matrix((np.log(counts) + 1, indices, indptr), shape=(len(lengths), cols))
+    # the rule as numpy and scipy state it: weights, their rows' norms, each row divided
+    want = m.copy()
+    want.data *= idf[want.indices]
+    norms = np.sqrt(np.asarray(want.multiply(want).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    want.data *= np.repeat(1 / norms, np.diff(want.indptr))
+    monkeypatch.setattr(kernels, "MIN_THREADED", 1)
+    for threads in (1, 2):
+        got = np.log(counts) + 1
+        kernels.weigh_rows(indptr, indices, got, idf, threads)
+        assert np.array_equal(got.view(np.uint32), want.data.view(np.uint32))
+    lengths_of = np.sqrt(np.add.reduceat(want.data.astype(np.float64) ** 2, indptr[1:-1]))
+    assert np.allclose(lengths_of, 1, atol=1e-6)  # every row but the empty one at unit length
