@@ -1,10 +1,13 @@
 """Time and resident memory of each stage of one grouping job, printed as the job goes.
 
-    python -m benchmarks.stages FILE.jsonl [--jobs N] [--out RESULT.json]
+    python -m benchmarks.stages FILE.jsonl [--jobs N] [--spill-dir FOLDER] [--out RESULT.json]
 
 Runs ``dedup.cluster([FILE], jobs=N, keep_text=False)`` (what `dedup cluster FILE` runs) in this
 process and prints, at the end of each stage, its seconds and the process's resident size and
-peak so far (``VmRSS``, ``VmHWM``), and the size of each batch of pairs verified: where the
+peak so far (``VmRSS``, ``VmHWM``; with ``--spill-dir`` the resident size counts the pages of
+the mapped files the system holds at the time, so the anonymous part, ``RssAnon``, is given
+beside it), the CPU seconds of this process's threads in the stage
+(beside the seconds: how many cores the stage kept busy; worker processes not counted), and the size of each batch of pairs verified: where the
 memory goes, for a corpus too large to measure any other way. ``--out`` writes the stages as JSON.
 """
 
@@ -33,21 +36,22 @@ def main() -> None:
     path = sys.argv[1]
     jobs = int(sys.argv[sys.argv.index("--jobs") + 1]) if "--jobs" in sys.argv else None
     out = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else None
+    spill_dir = sys.argv[sys.argv.index("--spill-dir") + 1] if "--spill-dir" in sys.argv else None
     start = time.perf_counter()
     stages: list[dict] = []
 
     def say(what: str, **more) -> None:
         row = {"at_s": round(time.perf_counter() - start, 1), "rss_mib": _status("VmRSS"),
-               "peak_mib": _status("VmHWM"), "what": what, **more}
+               "anon_mib": _status("RssAnon"), "peak_mib": _status("VmHWM"), "what": what, **more}
         print(json.dumps(row), flush=True)
         stages.append(row)
 
     @contextmanager
     def timer(timings: dict, stage: str):
-        begin = time.perf_counter()
+        begin, cpu = time.perf_counter(), time.process_time()
         yield
         timings[stage] = time.perf_counter() - begin
-        say(stage, seconds=round(timings[stage], 2))
+        say(stage, seconds=round(timings[stage], 2), cpu_s=round(time.process_time() - cpu, 2))
 
     verify_many = verify.Verifier.verify_many
 
@@ -59,7 +63,7 @@ def main() -> None:
 
     pipeline._timer = timer
     verify.Verifier.verify_many = verify_logged
-    result = dedup.cluster([path], jobs=jobs, keep_text=False)
+    result = dedup.cluster([path], jobs=jobs, keep_text=False, spill_dir=spill_dir)
     say("done", articles=len(result.articles), groups=len(result.groups),
         largest=max(len(g.members) for g in result.groups))
     if out:

@@ -111,6 +111,7 @@ def cluster(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for stripping and analyzing (default: all cores); with --engine dask and no --scheduler, local Dask workers. The groups do not depend on it.")] = None,
     engine: Annotated[Engine, typer.Option(help="Where the job runs: this process (and --jobs processes), or a Dask cluster (pip install 'dedup[dask]'). Same groups.")] = Engine.local,
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address for --engine dask (default: a local cluster).", metavar="ADDRESS")] = None,
+    spill_dir: Annotated[Optional[Path], typer.Option(help="Keep the job's largest arrays (about 10 KB an article: term counts, vectors, shingle sets) in files in this folder, mapped into memory, so that a corpus larger than memory can be grouped: the system pages them in and out. The files are deleted as the job goes. Same groups.", exists=True, file_okay=False, dir_okay=True, metavar="FOLDER")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log stage timings on stderr.")] = False,
 ) -> None:
     """Group articles into near-duplicates and same-story variants.
@@ -122,6 +123,7 @@ def cluster(
     """
     from .formats import WRITERS, write_parquet
     from .pipeline import cluster as run
+    from .spill import SpillError
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="dedup: %(message)s")
     fields = FieldMap(id_field, text_field, title_field, outlet_field, date_field)
@@ -143,8 +145,9 @@ def cluster(
         settings = Settings(shingle_size=shingle_size, num_perm=num_perm, seed=seed)
         with _Progress(True) as progress:
             result = run([str(p) for p in paths], settings, fields, on_problem=_problem, progress=progress, jobs=jobs,
-                         engine=engine.value, scheduler=scheduler, keep_text=explain)
-    except EngineError as exc:
+                         engine=engine.value, scheduler=scheduler, keep_text=explain,
+                         spill_dir=None if spill_dir is None else str(spill_dir))
+    except (EngineError, SpillError) as exc:
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_ENGINE)
     except (InputError, ValueError) as exc:

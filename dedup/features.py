@@ -20,6 +20,7 @@ from .normalize import normalize, tokens, word_spans
 from .segment import sentences
 from .shingle import as_set, shingle_windows
 from .signature import Signer
+from .spill import IN_MEMORY, Spill
 from .tfidf import top_terms
 
 #: The shingle set an analysis keeps once its corpus holds the sets end to end.
@@ -103,9 +104,11 @@ class Corpus:
     """
 
     def __init__(self, articles: list[Article], shingle_size: int = 5, num_perm: int = 128, seed: int = 1,
-                 min_sentence_words: int = 4, threads: int = 1, keep_rows: bool = True) -> None:
+                 min_sentence_words: int = 4, threads: int = 1, keep_rows: bool = True,
+                 spill: Spill = IN_MEMORY) -> None:
         """``keep_rows=False``: the sentence vectors are kept by column only, the form
-        verification reads (the job's peak held both forms)."""
+        verification reads (the job's peak held both forms). ``spill``: where the shingle
+        sets and the vectors are made (:mod:`dedup.spill`)."""
         self.articles = articles
         self.threads = threads  # for the compiled loops over all documents; the features do not depend on it
         self.shingle_size = shingle_size
@@ -113,6 +116,7 @@ class Corpus:
         self.seed = seed
         self.min_sentence_words = min_sentence_words
         self.keep_rows = keep_rows
+        self.spill = spill
         self.sentence_columns_: SentenceColumns | None = None
 
     def fit(self, progress: Callable[[int], None] | None = None, analyses: list[Analysis] | None = None,
@@ -138,8 +142,8 @@ class Corpus:
         self.signatures_ = signatures
         if sets is None:
             sizes = np.fromiter((len(an.shingles) for an in analyses), dtype=np.int64, count=len(analyses))
-            ids = (np.concatenate([an.shingles for an in analyses]).astype(np.uint32, copy=False) if analyses
-                   else np.empty(0, dtype=np.uint32))
+            ids = self.spill.keep(np.concatenate([an.shingles for an in analyses]).astype(np.uint32, copy=False)
+                                  if analyses else np.empty(0, dtype=np.uint32))
         else:
             sizes, ids = sets
         self.set_offsets_ = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
@@ -151,7 +155,7 @@ class Corpus:
         self.offsets_ = np.cumsum([0] + [len(an.spans) for an in self.analyses_])  # one span per unit
         self.sentence_vectors_ = None
         if counts is not None or vectorizer is None:
-            self.vectorizer_ = TermVectors(self.threads)
+            self.vectorizer_ = TermVectors(self.threads, self.spill)
             # a list given is consumed: each part released once placed
             parts = counts if counts is not None else [TermCounts.of(Units.concat([an.units for an in analyses]))]
             sentences, self.doc_vectors_ = self.vectorizer_.fit_transform_counts(parts, self.offsets_,

@@ -24,6 +24,7 @@ from .features import NO_SHINGLES, Analysis, analyze
 from .io import InputError
 from .lexicon import LEXICON
 from .signature import Signer
+from .spill import IN_MEMORY, Spill
 from .vectors import NO_UNITS, TermCounts, Units
 
 #: Below this many articles the pool costs more than it saves.
@@ -135,13 +136,14 @@ class Analyzed:
 
 def strip_and_analyze(
     articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int, signer: Signer, jobs: int,
-    progress: Callable[[int], None] | None = None, keep_text: bool = True,
+    progress: Callable[[int], None] | None = None, keep_text: bool = True, spill: Spill = IN_MEMORY,
 ) -> Analyzed:
     """Fit ``cleaner`` on the corpus, strip every article in place, analyze and sign it, in ``jobs`` processes.
 
     Each process also counts the terms of its articles' units (consecutive slices, in
     order), so the parent only merges counts to fit the TF-IDF vectors. Without
-    ``keep_text`` each article's text is dropped once analyzed (:meth:`Article.drop_text`)."""
+    ``keep_text`` each article's text is dropped once analyzed (:meth:`Article.drop_text`).
+    The term counts and shingle sets are made where ``spill`` makes arrays."""
     _STATE.clear()
     _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), articles=articles, signer=signer,
                   keep_text=keep_text)
@@ -151,7 +153,7 @@ def strip_and_analyze(
             lines.update(part)
     cleaner.fit_counts(lines)
     _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
-    done = _Collect(signer)
+    done = _Collect(signer, spill)
     with _pool(jobs) as pool:
         return_freed_memory()
         for chunk in pool.imap(_strip_and_analyze, _chunks(len(articles), jobs)):
@@ -164,8 +166,9 @@ def strip_and_analyze(
 class _Collect:
     """The chunks' results gathered in order, and each article stripped (or its text dropped)."""
 
-    def __init__(self, signer: Signer) -> None:
+    def __init__(self, signer: Signer, spill: Spill = IN_MEMORY) -> None:
         self.signer = signer
+        self.spill = spill
         self.analyses: list[Analysis] = []
         self.counts: list[TermCounts] = []
         self.signatures: list[np.ndarray] = []
@@ -173,7 +176,7 @@ class _Collect:
         self.sets: list[np.ndarray] = []
 
     def add(self, chunk: _Chunk, articles: list[Article], keep_text: bool, progress) -> None:
-        self.counts.append(chunk.counts)
+        self.counts.append(chunk.counts.kept_in(self.spill))
         self.signatures.append(chunk.signatures)
         self.set_sizes.append(chunk.set_sizes)
         self.sets.append(chunk.sets)
@@ -189,8 +192,14 @@ class _Collect:
             progress(len(analyses))
 
     def result(self) -> Analyzed:
-        joined = (np.concatenate(self.set_sizes), np.concatenate(self.sets)) if self.sets else (
-            np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint32))
+        sizes = np.concatenate(self.set_sizes) if self.set_sizes else np.empty(0, dtype=np.int64)
+        ids = self.spill.empty(sum(map(len, self.sets)), np.uint32)
+        at = 0
+        for k in range(len(self.sets)):  # each chunk's sets released once copied
+            part, self.sets[k] = self.sets[k], None
+            ids[at : at + len(part)] = part
+            at += len(part)
+        joined = (sizes, ids)
         self.set_sizes = self.sets = []
         return Analyzed(self.analyses, self.counts, np.concatenate(self.signatures) if self.signatures else
                         np.empty((0, self.signer.num_perm), dtype=np.uint32), joined)
@@ -225,6 +234,7 @@ class InputChanged(InputError):
 def stream_and_analyze(
     read_articles: Callable[[], Iterator[Article]], cleaner: Boilerplate, shingle_size: int, min_words: int,
     signer: Signer, jobs: int, progress: Callable[[str, int, int | None], None] | None = None,
+    spill: Spill = IN_MEMORY,
 ) -> tuple[list[Article], Analyzed]:
     """:func:`strip_and_analyze` without holding every text: the input is read twice.
 
@@ -251,7 +261,7 @@ def stream_and_analyze(
     _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
     articles: list[Article] = []
     sent: deque = deque()
-    done = _Collect(signer)
+    done = _Collect(signer, spill)
     second = _Identity()
     tick = (lambda k: progress("analyze", k, first.count)) if progress else None
     with _pool(jobs) as pool:

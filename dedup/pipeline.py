@@ -21,6 +21,7 @@ from .features import Corpus
 from .parallel import (MIN_PARALLEL, Analyzed, InputChanged, can_fork, default_jobs, strip_and_analyze,
                        stream_and_analyze)
 from .signature import Signer
+from .spill import IN_MEMORY, Spill
 from .verify import Thresholds, Verdicts, Verifier
 
 log = logging.getLogger("dedup")
@@ -113,22 +114,24 @@ def cluster_articles(
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int | None = None,
     keep_text: bool = True,
+    spill: Spill = IN_MEMORY,
 ) -> ClusterResult:
     """Group already-read articles (the library entry point behind :func:`cluster`).
 
     ``jobs`` processes strip and analyze the articles (default: all cores); the
     groups do not depend on it. Without ``keep_text`` each article's text is dropped
     once analyzed (:meth:`Article.drop_text`), so a large corpus is not held twice
-    over, and verdicts quote no shared sentences.
+    over, and verdicts quote no shared sentences. ``spill``: where the job's largest arrays
+    are made (:class:`~dedup.spill.Spill`: in files under a folder, for corpora larger than memory).
     """
     with without_gc():
-        return _cluster_articles(articles, settings, problems, progress, jobs, keep_text)
+        return _cluster_articles(articles, settings, problems, progress, jobs, keep_text, spill=spill)
 
 
 def _cluster_articles(articles: list[Article], settings: Settings, problems: list[ReadProblem] | None,
                       progress: Callable[[str, int, int], None] | None, jobs: int | None,
                       keep_text: bool, done: Analyzed | None = None,
-                      timings: dict[str, float] | None = None) -> ClusterResult:
+                      timings: dict[str, float] | None = None, spill: Spill = IN_MEMORY) -> ClusterResult:
     """The job on ``articles``; ``done``: their analyses, already made while they were read
     (:func:`~dedup.parallel.stream_and_analyze`)."""
     timings = {} if timings is None else timings
@@ -136,11 +139,12 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
     tick = (lambda stage: (lambda k: progress(stage, k, n))) if progress else (lambda stage: None)
     jobs = jobs or default_jobs()
     corpus = Corpus(articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words,
-                    threads=jobs, keep_rows=False)
+                    threads=jobs, keep_rows=False, spill=spill)
     if done is None and jobs > 1 and n >= MIN_PARALLEL and can_fork():
         with _timer(timings, "strip+analyze+sign"):
             done = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
-                                     Signer(settings.num_perm, settings.seed), jobs, tick("analyze"), keep_text)
+                                     Signer(settings.num_perm, settings.seed), jobs, tick("analyze"), keep_text,
+                                     spill)
     if done is not None:  # analyzed in several processes (here, or while the input was read)
         with _timer(timings, "tf-idf"):
             corpus.fit(analyses=done.analyses, counts=done.counts, signatures=done.signatures, sets=done.sets)
@@ -158,7 +162,7 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
     with _timer(timings, "candidates"):
         near, same_story, pairs = find_candidates(corpus, settings)
     with _timer(timings, "verify"):
-        verifier = Verifier(corpus, settings.thresholds, threads=jobs, quote=keep_text)
+        verifier = Verifier(corpus, settings.thresholds, threads=jobs, quote=keep_text, spill=spill)
         corpus.sentence_vectors_ = None  # the verifier holds them by column
         verdicts = verifier.verify_many(pairs)
     with _timer(timings, "group"):
@@ -198,6 +202,7 @@ def cluster(
     engine: str = "local",
     scheduler=None,
     keep_text: bool = True,
+    spill_dir: str | None = None,
 ) -> ClusterResult:
     """Group the articles under ``paths`` (folders, JSON Lines, CSV or Parquet files, patterns).
 
@@ -208,6 +213,8 @@ def cluster(
     the first line of the body), and the job holds less memory: an input of
     :data:`~dedup.parallel.MIN_PARALLEL` articles or more, with several jobs, is read
     twice in batches (:func:`~dedup.parallel.stream_and_analyze`) instead of held whole.
+    With ``spill_dir`` the job's largest arrays (about 10 KB an article) are made in files
+    there, mapped into memory (:mod:`dedup.spill`): for corpora larger than memory.
 
     >>> result = cluster("seeds/")                      # doctest: +SKIP
     >>> [[result.articles[m].id for m in g.members] for g in result.groups]  # doctest: +SKIP
@@ -216,6 +223,8 @@ def cluster(
     if engine == "dask":
         from .dask_engine import cluster_dask
 
+        if spill_dir is not None:
+            raise ValueError("spill_dir is for the local engine: Dask workers keep their partitions in their own memory")
         return cluster_dask(list(paths), settings, fields, on_problem, progress, scheduler=scheduler, workers=jobs,
                             keep_text=keep_text)
     if engine != "local":
@@ -229,6 +238,7 @@ def cluster(
 
     timings: dict[str, float] = {}
     jobs = jobs or default_jobs()
+    spill = Spill(spill_dir)
     held = _Held(report)
     with without_gc():
         with _timer(timings, "read"):
@@ -239,7 +249,7 @@ def cluster(
                 held.release()
                 articles.extend(first)
         if not streamed:
-            result = _cluster_articles(articles, settings, problems, progress, jobs, keep_text)
+            result = _cluster_articles(articles, settings, problems, progress, jobs, keep_text, spill=spill)
         else:  # a large input: read again in batches while analyzed, never held whole
             first.close()
             del articles
@@ -248,9 +258,10 @@ def cluster(
                 try:
                     articles, done = stream_and_analyze(lambda: read(paths, fields, next(passes)), Boilerplate(),
                                                         settings.shingle_size, settings.min_sentence_words,
-                                                        Signer(settings.num_perm, settings.seed), jobs, progress)
+                                                        Signer(settings.num_perm, settings.seed), jobs, progress,
+                                                        spill)
                 except InputChanged as exc:
                     raise InputChanged(f"{', '.join(map(str, paths))}: {exc}") from None
-            result = _cluster_articles(articles, settings, problems, progress, jobs, keep_text, done, timings)
+            result = _cluster_articles(articles, settings, problems, progress, jobs, keep_text, done, timings, spill)
     result.timings = {**timings, **result.timings}
     return result

@@ -19,6 +19,7 @@ import numpy as np
 from scipy import sparse
 
 from . import kernels
+from .spill import IN_MEMORY, Spill
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,14 @@ class TermCounts:
         uniq, cols = np.unique(keys, return_inverse=True)
         return TermCounts(uniq, _counts(rows, cols.ravel(), (len(units), len(uniq))))
 
+    def kept_in(self, spill: Spill) -> TermCounts:
+        """These counts with their entries made where ``spill`` makes arrays."""
+        c = self.counts
+        if spill.folder is None:
+            return self
+        return TermCounts(spill.keep(self.keys), sparse.csr_matrix((spill.keep(c.data), spill.keep(c.indices), c.indptr),
+                                                                   shape=c.shape, copy=False))
+
     def frequencies(self) -> tuple[np.ndarray, np.ndarray]:
         """The keys and, for each, the number of units containing it."""
         return self.keys, np.bincount(self.counts.indices, minlength=len(self.keys)).astype(np.int64)
@@ -123,17 +132,25 @@ def document_frequencies(units: Units | Sequence[np.ndarray]) -> tuple[np.ndarra
     return TermCounts.of(units).frequencies()
 
 
+def sorted_union(parts: Sequence[np.ndarray], spill: Spill = IN_MEMORY) -> np.ndarray:
+    """The distinct values of sorted arrays of distinct keys, sorted. The parts end to end are
+    sorted runs, sorted in their place (where ``spill`` makes arrays: at a million articles
+    the slices' keys end to end are 2.7 GB)."""
+    if not len(parts):
+        return np.empty(0, dtype=np.int64)
+    keys = spill.concatenate(parts)
+    keys.sort(kind="stable")
+    if len(keys):
+        keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    return keys
+
+
 def merge_frequencies(parts: Sequence[tuple[np.ndarray, np.ndarray]], positions: list | None = None
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Sum ``(keys, df)`` pairs counted on separate partitions (each part's keys sorted and
-    distinct). The parts' keys end to end are sorted runs, which a stable sort merges; each
-    part's frequencies are added where its keys fall. ``positions``, when given, receives
-    each part's key positions among the merged keys."""
-    if not parts:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    keys = np.sort(np.concatenate([k for k, _ in parts]), kind="stable")
-    if len(keys):
-        keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    distinct): each part's frequencies are added where its keys fall among all the keys.
+    ``positions``, when given, receives each part's key positions among the merged keys."""
+    keys = sorted_union([k for k, _ in parts])
     df = np.zeros(len(keys), dtype=np.int64)
     for k, d in parts:
         at = np.searchsorted(keys, k)
@@ -146,21 +163,19 @@ def merge_frequencies(parts: Sequence[tuple[np.ndarray, np.ndarray]], positions:
 class TermVectors:
     """TF-IDF of units of term ids; :meth:`fit_transform` learns the feature columns and IDF from units (sentences).
 
-    ``threads``: how many threads sum the document vectors (the result does not depend on it)."""
+    ``threads``: how many threads sum the document vectors (the result does not depend on it);
+    ``spill``: where the vectors of a whole corpus are made (:mod:`dedup.spill`)."""
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, spill: Spill = IN_MEMORY) -> None:
         self.threads = threads
+        self.spill = spill
 
     def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         m = counts.astype(np.float32, copy=False)  # the counts are not used again: weighed in their place
         d = m.data
         np.log(d, out=d)
         d += 1
-        d *= self.idf_[m.indices]  # (1 + ln tf) * idf, without a temporary of every step
-        squares = sparse.csr_matrix((m.data * m.data, m.indices, m.indptr), shape=m.shape)
-        norms = np.sqrt(np.asarray(squares.sum(axis=1)).ravel())
-        norms[norms == 0] = 1
-        m.data *= np.repeat(1 / norms, np.diff(m.indptr))  # rows scaled in place: the structure stays
+        kernels.weigh_rows(m.indptr, m.indices, d, self.idf_, self.threads)  # (1 + ln tf) * idf, unit rows
         if not m.has_sorted_indices:
             m.sort_indices()  # rows in column order: the verification kernels merge rows
         return m
@@ -196,20 +211,26 @@ class TermVectors:
         so the counts are never held twice. With ``by_column`` the sentence vectors come as
         :class:`SentenceColumns` (what verification reads), each part weighed and sorted in
         its place, without the rows ever held whole."""
+        keys = sorted_union([p.keys for p in parts], self.spill)
+        index = np.int32 if len(keys) < 2**31 else np.int64
+        df = np.zeros(len(keys), dtype=np.int64)
         positions: list[np.ndarray] = []
-        keys, df = merge_frequencies([p.frequencies() for p in parts], positions)
+        for p in parts:  # each part's frequencies added where its keys fall, one part at a time
+            part_keys, part_df = p.frequencies()
+            at = np.searchsorted(keys, part_keys)
+            df[at] += part_df  # distinct keys within a part: no position twice
+            positions.append(self.spill.keep(at.astype(index)))
         n_units = sum(p.counts.shape[0] for p in parts)
         self.from_frequencies(keys, df, n_units)
-        index = np.int32 if len(keys) < 2**31 else np.int64
         offsets = np.asarray(offsets, dtype=np.int64)
         total = sum(p.counts.nnz for p in parts)
         ends = np.cumsum([p.counts.shape[0] for p in parts])
         by_part = bool(np.isin(ends, offsets).all())  # each part holds whole documents: summed part by part
         columns = by_column and by_part
         indptr = np.zeros(n_units + 1, dtype=np.int64)
-        indices = np.empty(total, dtype=index)
-        data = np.empty(total, dtype=np.float32)
-        rows_of = np.empty(total, dtype=kernels.sentence_number_type(offsets)) if columns else None
+        indices = self.spill.empty(total, index)
+        data = self.spill.empty(total, np.float32)
+        rows_of = self.spill.empty(total, kernels.sentence_number_type(offsets)) if columns else None
         sizes = [(p.counts.shape[0], p.counts.nnz) for p in parts]
         units_at = np.concatenate([[0], np.cumsum([r for r, _ in sizes])]).astype(np.int64)
         entries_at = np.concatenate([[0], np.cumsum([z for _, z in sizes])]).astype(np.int64)
@@ -223,7 +244,7 @@ class TermVectors:
             p, parts[k] = parts[k], None
             c = p.counts
             unit, entry, rows, nnz = int(units_at[k]), int(entries_at[k]), c.shape[0], c.nnz
-            cols, positions[k] = positions[k].astype(index)[c.indices], None
+            cols, positions[k] = positions[k][c.indices], None
             mine = offsets[docs_at[k] : docs_at[k + 1] + 1] - unit
             values = c.data.astype(np.float32, copy=False)
             doc = kernels.row_sums(c.indptr, cols, values, mine, inner) if by_part else None
@@ -247,9 +268,10 @@ class TermVectors:
             placed = [place(k) for k in range(len(parts))]
         docs, starts = [d for d, _ in placed], [s for _, s in placed]
         del placed
-        doc_counts = sparse.csr_matrix((np.concatenate([d[2] for d in docs]), np.concatenate([d[1] for d in docs]),
-                                        kernels.join_starts([d[0] for d in docs])), shape=(len(offsets) - 1, len(keys))
-                                       ) if by_part else None
+        doc_counts = None
+        if by_part:
+            doc_ptr, doc_cols, doc_values = self._stacked(docs, index)
+            doc_counts = sparse.csr_matrix((doc_values, doc_cols, doc_ptr), shape=(len(offsets) - 1, len(keys)))
         if columns:
             del docs
             doc_counts.has_sorted_indices = True
@@ -263,6 +285,20 @@ class TermVectors:
         del docs
         vectors = self._weigh(counts)
         return (SentenceColumns.of(vectors, offsets, self.threads) if by_column else vectors), self._weigh(doc_counts)
+
+    def _stacked(self, parts: list, index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR parts ``(indptr, indices, data)`` one above the other, each released once copied
+        (the list is consumed): the parts and the whole are never both held whole."""
+        indptr = kernels.join_starts([p[0] for p in parts])
+        indices, data = self.spill.empty(indptr[-1], index), self.spill.empty(indptr[-1], np.float32)
+        at = 0
+        for k in range(len(parts)):
+            _, cols, values = parts[k]
+            parts[k] = None
+            indices[at : at + len(cols)] = cols
+            data[at : at + len(cols)] = values
+            at += len(cols)
+        return indptr, indices, data
 
     def _vectors(self, counts: sparse.csr_matrix, offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         indptr, indices, data = kernels.row_sums(counts.indptr, counts.indices, counts.data,

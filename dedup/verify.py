@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from . import kernels
 from .candidates import day_numbers, pair_codes_of
+from .spill import IN_MEMORY, Spill
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,10 @@ class Verdicts(Mapping):
 
     def __init__(self, pairs: np.ndarray, relation: np.ndarray, columns: dict[str, np.ndarray] | None = None,
                  shared: tuple[np.ndarray, ...] | None = None, texts: Callable[[int], list[str]] | None = None,
-                 objects: list | None = None, shared_in_order: bool = False) -> None:
+                 objects: list | None = None, shared_in_order: bool = False, spill: Spill = IN_MEMORY) -> None:
         """``shared``: (row, sentence of i, sentence of j, similarity) of each shared sentence;
-        ``shared_in_order`` when each row's entries already come best first (taken from stores)."""
+        ``shared_in_order`` when each row's entries already come best first (taken from stores);
+        ``spill``: where stores made from this one by joining or merging put their columns."""
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         codes = pair_codes(pairs)
         # rows given in order (candidates and chunks come sorted) are kept as given, not copied
@@ -176,6 +178,7 @@ class Verdicts(Mapping):
         self.objects = ([objects[k] for k in order.tolist()] if order is not None else list(objects)
                         ) if objects is not None else None
         self.texts = texts
+        self.spill = spill
         if shared is None:
             shared = (np.empty(0, dtype=np.int64),) + tuple(np.empty(0, dtype=t) for t in (np.int32, np.int32, np.float64))
         row, a, b, sim = shared
@@ -234,7 +237,7 @@ class Verdicts(Mapping):
         new = np.flatnonzero(self.rows(other.pairs) < 0)
         at = np.searchsorted(self.codes, other.codes[new])  # where each new row goes (codes distinct)
         names = [k for k in self.columns if k in other.columns]
-        columns = {k: np.insert(self.columns[k], at, other.columns[k][new]) for k in names}
+        columns = {k: self.spill.insert(self.columns[k], at, other.columns[k][new]) for k in names}
         mine_row, other_row = self.shared[0], other.shared[0]
         alive = np.zeros(len(other), dtype=bool)
         alive[new] = True
@@ -244,21 +247,23 @@ class Verdicts(Mapping):
         shared = (np.concatenate([mine_row + np.searchsorted(at, mine_row, side="right"), renumber[other_row[keep]]]),
                   *(np.concatenate([m, o[keep]]) for m, o in zip(self.shared[1:], other.shared[1:])))
         by = np.argsort(shared[0], kind="stable")  # each row's entries keep their order (best first)
-        return Verdicts(np.insert(self.pairs, at, other.pairs[new], axis=0),
-                        np.insert(self.relation, at, other.relation[new]), columns,
-                        tuple(x[by] for x in shared), self.texts, shared_in_order=True)
+        return Verdicts(self.spill.insert(self.pairs, at, other.pairs[new]),
+                        self.spill.insert(self.relation, at, other.relation[new]), columns,
+                        tuple(x[by] for x in shared), self.texts, shared_in_order=True, spill=self.spill)
 
     @staticmethod
     def _joined(parts: Sequence[Verdicts]) -> Verdicts:
         """The rows of ``parts`` end to end (their pairs in order across them), each column
-        joined as soon as it is made, so a large store is held about twice, not three times."""
+        joined as soon as it is made, so a large store is held about twice, not three times
+        (where the first part's ``spill`` makes arrays)."""
+        spill = parts[0].spill
         starts = np.cumsum([0] + [len(p) for p in parts])
         names = [k for k in parts[0].columns if all(k in p.columns for p in parts)]
         shared = tuple(np.concatenate(c) for c in zip(*[(p.shared[0] + start,) + p.shared[1:]
                                                          for start, p in zip(starts.tolist(), parts)]))
-        return Verdicts(np.concatenate([p.pairs for p in parts]), np.concatenate([p.relation for p in parts]),
-                        {k: np.concatenate([p.columns[k] for p in parts]) for k in names}, shared, parts[0].texts,
-                        shared_in_order=True)
+        return Verdicts(spill.concatenate([p.pairs for p in parts]), spill.concatenate([p.relation for p in parts]),
+                        {k: spill.concatenate([p.columns[k] for p in parts]) for k in names}, shared, parts[0].texts,
+                        shared_in_order=True, spill=spill)
 
     @staticmethod
     def _select(pairs, relation, columns, shared, texts, keep: np.ndarray) -> Verdicts:
@@ -325,9 +330,12 @@ CHUNK = 1 << 20
 class Verifier:
     """Verifies candidate pairs of a fitted :class:`~dedup.features.Corpus`."""
 
-    def __init__(self, corpus, thresholds: Thresholds = Thresholds(), threads: int = 1, quote: bool = True) -> None:
-        """``quote``: verdicts quote their shared sentences (from the articles' text)."""
+    def __init__(self, corpus, thresholds: Thresholds = Thresholds(), threads: int = 1, quote: bool = True,
+                 spill: Spill = IN_MEMORY) -> None:
+        """``quote``: verdicts quote their shared sentences (from the articles' text); ``spill``:
+        where the verdicts of many pairs are stored (:mod:`dedup.spill`)."""
         self.corpus = corpus
+        self.spill = spill
         self.quote = quote
         self.thresholds = thresholds
         self.threads = threads  # for the compiled loops over many pairs; the verdicts do not depend on it
@@ -395,9 +403,9 @@ class Verifier:
         sim = np.where(relation == 2, np.maximum(con, blended), blended)
         columns = dict(zip(_COLUMNS, (sim, jac, con, cos, fact, small, large, days)))
         if not self.quote:  # nothing would read them: on 300k articles they were 26M rows
-            return Verdicts(pairs, relation, columns)
+            return Verdicts(pairs, relation, columns, spill=self.spill)
         # shared sentences of related pairs only
         keep = relation[aligned[m_pair]] > 0 if len(m_pair) else np.zeros(0, dtype=bool)
         return Verdicts(pairs, relation, columns,
                         (aligned[m_pair[keep]], m_a[keep].astype(np.int32), m_b[keep].astype(np.int32), m_sim[keep]),
-                        self.corpus.sentence_texts)
+                        self.corpus.sentence_texts, spill=self.spill)

@@ -162,9 +162,9 @@ def test_the_garbage_collector_is_off_during_a_job_and_restored_after(seeds_dir)
     seen = []
     real = pipeline._cluster_articles
 
-    def spy(*args):
+    def spy(*args, **kwargs):
         seen.append(gc.isenabled())
-        return real(*args)
+        return real(*args, **kwargs)
 
     pipeline._cluster_articles = spy
     try:

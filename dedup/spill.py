@@ -1,0 +1,101 @@
+"""The job's largest arrays in files mapped into memory (``--spill-dir``), for corpora
+larger than the machine's memory.
+
+A grouping job holds about 10 KB of arrays an article: term counts while the TF-IDF
+weights are fitted, then the sentence vectors by column, the article vectors and the
+shingle sets that verification reads. Made here, each of these lives in a file of its
+own under the folder given, mapped into the job's memory: the kernel keeps in RAM the
+pages being read and writes the others back to the file when memory runs short, where
+arrays in ordinary memory would have had nowhere to go. The arrays are the same numpy
+arrays either way; only where their bytes live changes.
+
+The files are unlinked as soon as they are made, so they disappear when their array is
+released, however the job ends. Their space is reserved when they are made: a full disk
+is a :class:`SpillError` naming the folder, not a crash when a page is first written.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import tempfile
+
+import numpy as np
+
+class SpillError(OSError):
+    """The spill folder cannot take the job's arrays (full, or not writable)."""
+
+
+#: Arrays smaller than this stay in ordinary memory (a file per small array costs more than it saves).
+MIN_BYTES = 1 << 20
+
+
+class Spill:
+    """Where a job's large arrays are made: in ordinary memory (``folder=None``), or in files
+    under ``folder`` mapped into memory (arrays of ``min_bytes`` or more; default :data:`MIN_BYTES`)."""
+
+    def __init__(self, folder: str | os.PathLike | None = None, min_bytes: int | None = None) -> None:
+        self.folder = None if folder is None else os.fspath(folder)
+        if self.folder is not None and not os.path.isdir(self.folder):
+            raise NotADirectoryError(f"{self.folder}: the spill folder does not exist or is not a folder")
+        self.min_bytes = MIN_BYTES if min_bytes is None else min_bytes
+        self.files = 0  # arrays made in files so far, and their bytes
+        self.bytes = 0
+
+    def __repr__(self) -> str:
+        return f"Spill({self.folder!r})"
+
+    def empty(self, shape, dtype) -> np.ndarray:
+        """A new array of ``shape`` (an int, or a tuple), contents undefined, as :func:`numpy.empty`."""
+        dtype = np.dtype(dtype)
+        shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(k) for k in shape)
+        count = int(np.prod(shape))
+        size = count * dtype.itemsize
+        if self.folder is None or size < self.min_bytes or size == 0:  # a file cannot map nothing
+            return np.empty(shape, dtype=dtype)
+        try:
+            with tempfile.TemporaryFile(dir=self.folder, prefix="dedup-") as fh:
+                os.posix_fallocate(fh.fileno(), 0, size)
+                mapped = mmap.mmap(fh.fileno(), size)  # the mapping keeps the (unlinked) file
+        except OSError as exc:
+            raise SpillError(exc.errno, f"{self.folder}: cannot hold {size:,} bytes of the job's arrays "
+                                        f"({exc.strerror})") from None
+        self.files += 1
+        self.bytes += size
+        return np.frombuffer(mapped, dtype=dtype, count=count).reshape(shape)
+
+    def keep(self, array: np.ndarray) -> np.ndarray:
+        """``array`` itself in ordinary memory, or a copy of it in a file."""
+        if self.folder is None or array.nbytes < self.min_bytes:
+            return array
+        out = self.empty(array.shape, array.dtype)
+        out[...] = array
+        return out
+
+    def concatenate(self, arrays) -> np.ndarray:
+        """:func:`numpy.concatenate` along the first axis, the result made here."""
+        arrays = [np.asarray(a) for a in arrays]
+        if self.folder is None:
+            return np.concatenate(arrays)
+        out = self.empty((sum(len(a) for a in arrays),) + arrays[0].shape[1:], np.result_type(*arrays))
+        at = 0
+        for a in arrays:
+            out[at : at + len(a)] = a
+            at += len(a)
+        return out
+
+    def insert(self, array: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """:func:`numpy.insert` along the first axis (``at``: ascending places in ``array``), made here."""
+        if self.folder is None:
+            return np.insert(array, at, values, axis=0)
+        places = np.asarray(at, dtype=np.int64) + np.arange(len(at))  # where each value lands in the result
+        out = self.empty((len(array) + len(places),) + array.shape[1:], array.dtype)
+        new = np.zeros(len(out), dtype=bool)
+        new[places] = True
+        out[places] = values
+        out[~new] = array
+        return out
+
+
+#: Every array in ordinary memory (the default).
+IN_MEMORY = Spill()
