@@ -161,14 +161,17 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
                     a.drop_text()
     with _timer(timings, "candidates"):
         near, same_story, pairs = find_candidates(corpus, settings)
+        found = (len(near), len(same_story))
+        del near, same_story  # counted: at a million articles the two channels' pairs are 0.5 GB
     with _timer(timings, "verify"):
         verifier = Verifier(corpus, settings.thresholds, threads=jobs, quote=keep_text, spill=spill)
         corpus.sentence_vectors_ = None  # the verifier holds them by column
         verdicts = verifier.verify_many(pairs)
+        del pairs  # the verdicts hold them (in a file, with a spill folder)
     with _timer(timings, "group"):
         groups, verdicts = group_verdicts(n, verdicts,
                                           lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
-    log.info("candidates: %d near-duplicate, %d same-story", len(near), len(same_story))
+    log.info("candidates: %d near-duplicate, %d same-story", *found)
     return ClusterResult(articles, groups, list(problems or []), verdicts, timings)
 
 

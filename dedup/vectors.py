@@ -248,6 +248,8 @@ class TermVectors:
             mine = offsets[docs_at[k] : docs_at[k + 1] + 1] - unit
             values = c.data.astype(np.float32, copy=False)
             doc = kernels.row_sums(c.indptr, cols, values, mine, inner) if by_part else None
+            if doc is not None:  # the parts' sums are as large as the article vectors: made where those are
+                doc = tuple(self.spill.keep(x) for x in doc)
             if columns:  # weighed (rows stand alone) and sorted by column, in the part's place
                 w = sparse.csr_matrix((values, cols, c.indptr), shape=(rows, len(keys)))
                 w.has_sorted_indices = True

@@ -326,6 +326,11 @@ class Verdicts(Mapping):
 #: Pairs verified at once (each costs about 150 bytes of working arrays while verified).
 CHUNK = 1 << 20
 
+#: With the corpus's arrays in files (``--spill-dir``), pairs are verified block by block of their
+#: second article, each block this many bytes of vectors and shingle sets: a block is read into
+#: memory once while its pairs are verified, their first articles read in order (ascending).
+BLOCK_BYTES = 1 << 30
+
 
 class Verifier:
     """Verifies candidate pairs of a fitted :class:`~dedup.features.Corpus`."""
@@ -345,6 +350,8 @@ class Verifier:
         self._docs = _csr(corpus.doc_vectors_)
         self._offsets = np.asarray(corpus.offsets_, dtype=np.int64)
         self._sentences = corpus.sentence_columns()
+        held = (self._set_ids, *self._docs, *self._sentences)
+        self._bytes_per_article = sum(a.nbytes for a in held) / max(1, len(corpus.articles))
 
     def verify(self, i: int, j: int) -> Verdict:
         return self.verify_many(np.array([[i, j]]))[(i, j)]
@@ -357,15 +364,64 @@ class Verifier:
         :data:`CHUNK` pairs at a time, which bounds the arrays made on the way.
         """
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        size = self._block_size()
+        if size < len(self.corpus.articles) and len(pairs) > 1:
+            return self._by_block(pairs, size)
         if len(pairs) <= CHUNK:
             return self._verify(pairs)
         return Verdicts.concat([self._verify(pairs[k : k + CHUNK]) for k in range(0, len(pairs), CHUNK)])
 
+    def _block_size(self) -> int:
+        """Articles per block of :data:`BLOCK_BYTES` when the corpus's arrays are in files, else all."""
+        if self.spill.folder is None:
+            return len(self.corpus.articles)
+        return max(1, int(BLOCK_BYTES // max(1.0, self._bytes_per_article)))
+
+    def _by_block(self, pairs: np.ndarray, size: int) -> Verdicts:
+        """:meth:`verify_many` for a corpus in files: the pairs (made distinct and put in order)
+        verified by block of ``size`` second articles, so that the pages of one block are read
+        from the files once, instead of each pair's second article read wherever it lies (at a
+        million articles whose stories' copies lie across the whole corpus, verifying in pair
+        order read 760 GB in 11 minutes with a 2.3 GB page cache). The measures are written in
+        the order verified, then each column put in pair order: the same store as pair order."""
+        codes = pair_codes(pairs)
+        if not bool(np.all(codes[1:] > codes[:-1])):
+            _, first = np.unique(codes, return_index=True)
+            pairs = pairs[first]
+        n = len(pairs)
+        order = np.argsort(pairs[:, 1] // size, kind="stable")  # by block, then as given
+        columns: dict[str, np.ndarray] = {}
+        relation = self.spill.empty(n, np.int8)
+        shared: list[tuple] = []
+        for start in range(0, n, CHUNK):
+            rows = order[start : start + CHUNK]
+            rel, cols, found = self._measures(pairs[rows])
+            for name, values in cols.items():
+                if name not in columns:
+                    columns[name] = self.spill.empty(n, values.dtype)
+                columns[name][rows] = values  # in place: each column a few hundred MB at most
+            relation[rows] = rel
+            if found is not None:
+                shared.append((rows[found[0]],) + tuple(found[1:]))
+        del order
+        joined = tuple(np.concatenate(c) for c in zip(*shared)) if shared else None
+        return Verdicts(self.spill.keep(pairs), relation, columns, joined,
+                        self.corpus.sentence_texts if self.quote else None, spill=self.spill)
+
     def _verify(self, pairs: np.ndarray) -> Verdicts:
+        pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+        relation, columns, shared = self._measures(pairs)
+        if shared is None:
+            return Verdicts(pairs, relation, columns, spill=self.spill)
+        return Verdicts(pairs, relation, columns, shared, self.corpus.sentence_texts, spill=self.spill)
+
+    def _measures(self, pairs: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray], tuple | None]:
+        """The relation, the measures and (when quoting) the shared sentences ``(row, sentence of
+        i, sentence of j, similarity)`` of ``pairs``, rows as given."""
         t = self.thresholds
         if len(pairs) == 0:
-            return Verdicts(np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int8),
-                            {k: np.empty(0) for k in _COLUMNS}, texts=self.corpus.sentence_texts)
+            empty = (np.empty(0, dtype=np.int64),) + tuple(np.empty(0, dtype=x) for x in (np.int32, np.int32, np.float64))
+            return np.empty(0, dtype=np.int8), {k: np.empty(0) for k in _COLUMNS}, empty if self.quote else None
         pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
         first, second = pairs[:, 0], pairs[:, 1]
         cos = kernels.row_cosines(*self._docs, pairs, self.threads).astype(np.float64)
@@ -403,9 +459,8 @@ class Verifier:
         sim = np.where(relation == 2, np.maximum(con, blended), blended)
         columns = dict(zip(_COLUMNS, (sim, jac, con, cos, fact, small, large, days)))
         if not self.quote:  # nothing would read them: on 300k articles they were 26M rows
-            return Verdicts(pairs, relation, columns, spill=self.spill)
+            return relation.astype(np.int8), columns, None
         # shared sentences of related pairs only
         keep = relation[aligned[m_pair]] > 0 if len(m_pair) else np.zeros(0, dtype=bool)
-        return Verdicts(pairs, relation, columns,
-                        (aligned[m_pair[keep]], m_a[keep].astype(np.int32), m_b[keep].astype(np.int32), m_sim[keep]),
-                        self.corpus.sentence_texts, spill=self.spill)
+        return relation.astype(np.int8), columns, (aligned[m_pair[keep]], m_a[keep].astype(np.int32),
+                                                   m_b[keep].astype(np.int32), m_sim[keep])

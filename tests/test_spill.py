@@ -139,3 +139,35 @@ def test_the_command_takes_a_spill_folder_and_refuses_a_missing_one(tmp_path, se
     missing = runner.invoke(app, ["cluster", str(seeds_dir), "--spill-dir", str(tmp_path / "absent")])
     assert missing.exit_code == 2 and "absent" in missing.output
     assert os.listdir(folder) == []
+
+
+def test_pairs_verified_block_by_block_get_the_verdicts_of_pair_order(tmp_path, monkeypatch):
+    from dedup import verify
+    from dedup.article import Article
+    from dedup.features import Corpus
+    from dedup.pipeline import Settings, find_candidates
+
+    records = [r for r in saudinewsnet_records(day="2015-08-0") if r["content"].strip()][:800]
+    articles = [Article(str(r["id"]), r["content"], title=r["title"], published=r["date_extracted"][:10])
+                for r in records]
+    spill = Spill(tmp_path, min_bytes=0)
+    in_memory = Corpus(articles, keep_rows=False).fit()
+    in_files = Corpus(articles, keep_rows=False, spill=spill).fit()
+    _, _, pairs = find_candidates(in_memory, Settings())
+    assert len(pairs) > 100
+    want = verify.Verifier(in_memory, quote=True).verify_many(pairs)
+    monkeypatch.setattr(verify, "BLOCK_BYTES", 60_000)
+    verifier = verify.Verifier(in_files, quote=True, spill=spill)
+    assert 1 < verifier._block_size() < len(articles) // 4  # several blocks
+    rng = np.random.default_rng(5)
+    shuffled = np.concatenate([pairs, pairs[: len(pairs) // 3]])[rng.permutation(len(pairs) + len(pairs) // 3)]
+    got = verifier.verify_many(shuffled)  # out of order, some pairs twice: one verdict each, in pair order
+    assert np.array_equal(got.codes, want.codes) and np.array_equal(got.relation, want.relation)
+    assert (want.relation > 0).sum() > 20 and len(want.shared[0]) > 20
+    for name, values in want.columns.items():
+        assert np.array_equal(got.columns[name], values, equal_nan=True), name
+    for a, b in zip(got.shared, want.shared):
+        assert np.array_equal(a, b)
+    assert _in_file_of(got.columns["similarity"], tmp_path)
+    related = int(np.flatnonzero(want.relation > 0)[0])
+    assert got.at(related) == want.at(related)  # shared sentences quoted alike
