@@ -331,6 +331,9 @@ CHUNK = 1 << 20
 #: memory once while its pairs are verified, their first articles read in order (ascending).
 BLOCK_BYTES = 1 << 30
 
+#: Fewer pairs than this are verified in the order given, each article's pages read alone.
+MIN_BLOCKED = 1 << 14
+
 
 class Verifier:
     """Verifies candidate pairs of a fitted :class:`~dedup.features.Corpus`."""
@@ -350,8 +353,8 @@ class Verifier:
         self._docs = _csr(corpus.doc_vectors_)
         self._offsets = np.asarray(corpus.offsets_, dtype=np.int64)
         self._sentences = corpus.sentence_columns()
-        held = (self._set_ids, *self._docs, *self._sentences)
-        self._bytes_per_article = sum(a.nbytes for a in held) / max(1, len(corpus.articles))
+        self._held = (self._set_ids, *self._docs, *self._sentences)
+        self._bytes_per_article = sum(a.nbytes for a in self._held) / max(1, len(corpus.articles))
 
     def verify(self, i: int, j: int) -> Verdict:
         return self.verify_many(np.array([[i, j]]))[(i, j)]
@@ -365,7 +368,10 @@ class Verifier:
         """
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         size = self._block_size()
-        if size < len(self.corpus.articles) and len(pairs) > 1:
+        spilled = size < len(self.corpus.articles)
+        if spilled:  # many pairs: a block of articles read at once; a few: each article's pages alone
+            Spill.expect(self._held, random=len(pairs) < MIN_BLOCKED)
+        if spilled and len(pairs) >= MIN_BLOCKED:
             return self._by_block(pairs, size)
         if len(pairs) <= CHUNK:
             return self._verify(pairs)

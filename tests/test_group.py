@@ -133,3 +133,21 @@ def test_merging_a_small_store_into_a_large_one_equals_joining_them(seeds_verifi
     assert len(merged) == len(set(map(tuple, np.r_[pairs[::2], pairs[[0, 1, 3, 5, 9]]].tolist())))
     assert list(merged.values()) == list(joined.values())
     assert any(v.shared for v in merged.values())
+
+
+def test_duplicate_sets_are_named_by_their_lowest_member():
+    from dedup.group import UnionFind, duplicate_roots
+
+    rng = np.random.default_rng(8)
+    n = 300
+    pairs = np.sort(rng.integers(0, n, size=(120, 2)), axis=1)
+    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    sets = UnionFind(n)
+    for i, j in pairs.tolist():
+        sets.union(i, j)
+    roots = duplicate_roots(n, pairs)
+    for i in range(n):
+        mine = [k for k in range(n) if sets.find(k) == sets.find(i)]
+        assert roots[i] == min(mine)
+    assert len(set(roots)) < n - 50  # many articles joined
+    assert duplicate_roots(4, np.empty((0, 2), dtype=np.int64)) == [0, 1, 2, 3]

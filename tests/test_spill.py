@@ -157,6 +157,7 @@ def test_pairs_verified_block_by_block_get_the_verdicts_of_pair_order(tmp_path, 
     assert len(pairs) > 100
     want = verify.Verifier(in_memory, quote=True).verify_many(pairs)
     monkeypatch.setattr(verify, "BLOCK_BYTES", 60_000)
+    monkeypatch.setattr(verify, "MIN_BLOCKED", 50)
     verifier = verify.Verifier(in_files, quote=True, spill=spill)
     assert 1 < verifier._block_size() < len(articles) // 4  # several blocks
     rng = np.random.default_rng(5)
@@ -171,3 +172,23 @@ def test_pairs_verified_block_by_block_get_the_verdicts_of_pair_order(tmp_path, 
     assert _in_file_of(got.columns["similarity"], tmp_path)
     related = int(np.flatnonzero(want.relation > 0)[0])
     assert got.at(related) == want.at(related)  # shared sentences quoted alike
+    few = verifier.verify_many(pairs[:20])  # a few pairs: in the order given, each article read alone
+    assert _read_alone(in_files.doc_vectors_.data)
+    assert np.array_equal(few.relation, want.relation[:20]) and np.array_equal(few.codes, want.codes[:20])
+    verifier.verify_many(pairs)
+    assert not _read_alone(in_files.doc_vectors_.data)  # many: read ahead again, block by block
+
+
+def _read_alone(array: np.ndarray) -> bool:
+    """Whether the mapping holding ``array`` is marked for random reads (``rr`` in its VmFlags)."""
+    at = array.__array_interface__["data"][0]
+    inside = False
+    with open("/proc/self/smaps") as fh:
+        for line in fh:
+            head = line.split()
+            if "-" in head[0] and len(head) >= 5 and ":" not in head[0]:
+                start, end = (int(x, 16) for x in head[0].split("-"))
+                inside = start <= at < end
+            elif inside and line.startswith("VmFlags:"):
+                return "rr" in head[1:]
+    raise AssertionError("the array is not in a mapping of this process")
