@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("speed", help="signatures vs datasketch and rensa; the whole job by corpus size")
     s.add_argument("--sizes", default="10000,31030,100000", help="corpus sizes for the scaling run")
     s.add_argument("--jobs", type=int, default=None)
+    s.add_argument("--name", default="speed", help="results file name (benchmarks/results/NAME.json)")
     sub.add_parser("report", help="time to report a group of 10 typical articles")
     i = sub.add_parser("index", help="SQLite and Redis index vs datasketch MinHashLSH")
     i.add_argument("--sizes", default="31030,300000")
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         from . import speed
 
         results = speed.run([int(x) for x in args.sizes.split(",")], jobs=args.jobs)
-        save("speed", results)
+        save(args.name, results)
         print(speed.table(results))
     elif args.what == "index-quality":
         from . import index_quality
