@@ -193,12 +193,7 @@ class _Collect:
 
     def result(self) -> Analyzed:
         sizes = np.concatenate(self.set_sizes) if self.set_sizes else np.empty(0, dtype=np.int64)
-        ids = self.spill.empty(sum(map(len, self.sets)), np.uint32)
-        at = 0
-        for k in range(len(self.sets)):  # each chunk's sets released once copied
-            part, self.sets[k] = self.sets[k], None
-            ids[at : at + len(part)] = part
-            at += len(part)
+        ids = self.spill.concatenate(self.sets, consume=True) if self.sets else np.empty(0, dtype=np.uint32)
         joined = (sizes, ids)
         self.set_sizes = self.sets = []
         return Analyzed(self.analyses, self.counts, np.concatenate(self.signatures) if self.signatures else

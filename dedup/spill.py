@@ -88,16 +88,23 @@ class Spill:
         out[...] = array
         return out
 
-    def concatenate(self, arrays) -> np.ndarray:
-        """:func:`numpy.concatenate` along the first axis, the result made here."""
-        arrays = [np.asarray(a) for a in arrays]
-        if self.folder is None:
+    def concatenate(self, arrays: list, consume: bool = False) -> np.ndarray:
+        """:func:`numpy.concatenate` along the first axis, the result made here. With ``consume``
+        each part is released from the list once copied, so the parts and the whole are never
+        both held whole (the list is left empty)."""
+        if self.folder is None and not consume:
             return np.concatenate(arrays)
-        out = self.empty((sum(len(a) for a in arrays),) + arrays[0].shape[1:], np.result_type(*arrays))
+        out = self.empty((sum(len(a) for a in arrays),) + np.shape(arrays[0])[1:], np.result_type(*arrays))
         at = 0
-        for a in arrays:
-            out[at : at + len(a)] = a
-            at += len(a)
+        for k in range(len(arrays)):
+            part = arrays[k]
+            if consume:
+                arrays[k] = None
+            out[at : at + len(part)] = part
+            at += len(part)
+            del part
+        if consume:
+            arrays.clear()
         return out
 
     def insert(self, array: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -272,7 +272,7 @@ class TermVectors:
         del placed
         doc_counts = None
         if by_part:
-            doc_ptr, doc_cols, doc_values = self._stacked(docs, index)
+            doc_ptr, doc_cols, doc_values = self._stacked(docs)
             doc_counts = sparse.csr_matrix((doc_values, doc_cols, doc_ptr), shape=(len(offsets) - 1, len(keys)))
         if columns:
             del docs
@@ -288,19 +288,15 @@ class TermVectors:
         vectors = self._weigh(counts)
         return (SentenceColumns.of(vectors, offsets, self.threads) if by_column else vectors), self._weigh(doc_counts)
 
-    def _stacked(self, parts: list, index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _stacked(self, parts: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR parts ``(indptr, indices, data)`` one above the other, each released once copied
         (the list is consumed): the parts and the whole are never both held whole."""
         indptr = kernels.join_starts([p[0] for p in parts])
-        indices, data = self.spill.empty(indptr[-1], index), self.spill.empty(indptr[-1], np.float32)
-        at = 0
-        for k in range(len(parts)):
-            _, cols, values = parts[k]
-            parts[k] = None
-            indices[at : at + len(cols)] = cols
-            data[at : at + len(cols)] = values
-            at += len(cols)
-        return indptr, indices, data
+        if not parts:
+            return indptr, np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+        indices, data = [p[1] for p in parts], [p[2] for p in parts]
+        parts.clear()
+        return indptr, self.spill.concatenate(indices, consume=True), self.spill.concatenate(data, consume=True)
 
     def _vectors(self, counts: sparse.csr_matrix, offsets: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         indptr, indices, data = kernels.row_sums(counts.indptr, counts.indices, counts.data,

@@ -14,7 +14,7 @@ from dedup import spill as spill_module
 from dedup.cli import app
 from dedup.formats import to_json
 from dedup.pipeline import cluster
-from dedup.spill import Spill, SpillError
+from dedup.spill import Spill
 
 from .conftest import saudinewsnet_records
 
