@@ -145,18 +145,27 @@ def sorted_union(parts: Sequence[np.ndarray], spill: Spill = IN_MEMORY) -> np.nd
     return keys
 
 
-def merge_frequencies(parts: Sequence[tuple[np.ndarray, np.ndarray]], positions: list | None = None
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Sum ``(keys, df)`` pairs counted on separate partitions (each part's keys sorted and
-    distinct): each part's frequencies are added where its keys fall among all the keys.
-    ``positions``, when given, receives each part's key positions among the merged keys."""
-    keys = sorted_union([k for k, _ in parts])
+def column_index_type(n_columns: int):
+    """The integer type of column numbers among ``n_columns`` columns."""
+    return np.int32 if n_columns < 2**31 else np.int64
+
+
+def merge_frequencies(parts: Sequence[tuple[np.ndarray, np.ndarray] | TermCounts], positions: list | None = None,
+                      spill: Spill = IN_MEMORY) -> tuple[np.ndarray, np.ndarray]:
+    """Sum the frequencies counted on separate partitions: ``(keys, df)`` pairs (each part's
+    keys sorted and distinct), or :class:`TermCounts`, whose frequencies are then counted one
+    part at a time as they are added. Each part's frequencies are added where its keys fall
+    among all the keys. ``positions``, when given, receives each part's key positions among
+    the merged keys (as :func:`column_index_type`, made where ``spill`` makes arrays)."""
+    keys = sorted_union([p.keys if isinstance(p, TermCounts) else p[0] for p in parts], spill)
+    index = column_index_type(len(keys))
     df = np.zeros(len(keys), dtype=np.int64)
-    for k, d in parts:
+    for p in parts:
+        k, d = p.frequencies() if isinstance(p, TermCounts) else p
         at = np.searchsorted(keys, k)
         df[at] += d  # distinct keys within a part: no position twice
         if positions is not None:
-            positions.append(at)
+            positions.append(spill.keep(at.astype(index)))
     return keys, df
 
 
@@ -211,15 +220,9 @@ class TermVectors:
         so the counts are never held twice. With ``by_column`` the sentence vectors come as
         :class:`SentenceColumns` (what verification reads), each part weighed and sorted in
         its place, without the rows ever held whole."""
-        keys = sorted_union([p.keys for p in parts], self.spill)
-        index = np.int32 if len(keys) < 2**31 else np.int64
-        df = np.zeros(len(keys), dtype=np.int64)
         positions: list[np.ndarray] = []
-        for p in parts:  # each part's frequencies added where its keys fall, one part at a time
-            part_keys, part_df = p.frequencies()
-            at = np.searchsorted(keys, part_keys)
-            df[at] += part_df  # distinct keys within a part: no position twice
-            positions.append(self.spill.keep(at.astype(index)))
+        keys, df = merge_frequencies(parts, positions, self.spill)
+        index = column_index_type(len(keys))
         n_units = sum(p.counts.shape[0] for p in parts)
         self.from_frequencies(keys, df, n_units)
         offsets = np.asarray(offsets, dtype=np.int64)

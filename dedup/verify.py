@@ -415,11 +415,9 @@ class Verifier:
                         self.corpus.sentence_texts if self.quote else None, spill=self.spill)
 
     def _verify(self, pairs: np.ndarray) -> Verdicts:
-        pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
         relation, columns, shared = self._measures(pairs)
-        if shared is None:
-            return Verdicts(pairs, relation, columns, spill=self.spill)
-        return Verdicts(pairs, relation, columns, shared, self.corpus.sentence_texts, spill=self.spill)
+        return Verdicts(pairs, relation, columns, shared, self.corpus.sentence_texts if self.quote else None,
+                        spill=self.spill)
 
     def _measures(self, pairs: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray], tuple | None]:
         """The relation, the measures and (when quoting) the shared sentences ``(row, sentence of
