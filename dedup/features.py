@@ -146,13 +146,13 @@ class Corpus:
                                   if analyses else np.empty(0, dtype=np.uint32))
         else:
             sizes, ids = sets
-        self.set_offsets_ = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.set_offsets_ = kernels.starts_of(sizes)
         self.set_ids_ = ids
         for an in analyses:
             an.shingles = NO_SHINGLES  # held end to end above
         # IDF over sentences, not documents: stable on a handful of articles as
         # on a whole archive, so one set of thresholds serves both.
-        self.offsets_ = np.cumsum([0] + [len(an.spans) for an in self.analyses_])  # one span per unit
+        self.offsets_ = kernels.starts_of([len(an.spans) for an in self.analyses_])  # one span per unit
         self.sentence_vectors_ = None
         if counts is not None or vectorizer is None:
             self.vectorizer_ = TermVectors(self.threads, self.spill)
@@ -190,14 +190,14 @@ class Corpus:
                      self.min_sentence_words)
         out.analyses_ = [self.analyses_[i] for i in idx]
         sizes = np.diff(self.set_offsets_)[idx]
-        out.set_offsets_ = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        out.set_offsets_ = kernels.starts_of(sizes)
         out.set_ids_ = (np.concatenate([self.shingles(i) for i in idx.tolist()]) if len(idx)
                         else np.empty(0, dtype=np.uint32))
         out.signatures_ = self.signatures_[idx]
         out.doc_vectors_ = self.doc_vectors_[idx]
         rows = [np.arange(self.offsets_[i], self.offsets_[i + 1]) for i in idx]
         out.sentence_vectors_ = self.sentence_vectors_[np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)]
-        out.offsets_ = np.cumsum([0] + [len(r) for r in rows])
+        out.offsets_ = kernels.starts_of([len(r) for r in rows])
         out.vectorizer_ = None
         return out
 
@@ -213,7 +213,7 @@ class Corpus:
         out.signatures_ = np.concatenate([p.signatures_ for p in parts])
         out.doc_vectors_ = sparse.vstack([p.doc_vectors_ for p in parts], format="csr")
         out.sentence_vectors_ = sparse.vstack([p.sentence_vectors_ for p in parts], format="csr")
-        out.offsets_ = np.cumsum([0] + [n for p in parts for n in np.diff(p.offsets_).tolist()])
+        out.offsets_ = kernels.starts_of([n for p in parts for n in np.diff(p.offsets_).tolist()])
         out.vectorizer_ = None
         return out
 

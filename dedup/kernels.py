@@ -41,6 +41,11 @@ def in_threads(work: Callable[[int, int], T], n: int, threads: int) -> list[T]:
         return list(pool.map(work, bounds[:-1], bounds[1:]))
 
 
+def starts_of(sizes) -> np.ndarray:
+    """Start offsets of consecutive slices of ``sizes`` items, one more than the slices (int64)."""
+    return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+
 def join_starts(parts: list[np.ndarray]) -> np.ndarray:
     """Start offsets of slices made separately (each from 0, one more than its rows), made one."""
     out, shift = [], 0

@@ -235,8 +235,8 @@ class TermVectors:
         data = self.spill.empty(total, np.float32)
         rows_of = self.spill.empty(total, kernels.sentence_number_type(offsets)) if columns else None
         sizes = [(p.counts.shape[0], p.counts.nnz) for p in parts]
-        units_at = np.concatenate([[0], np.cumsum([r for r, _ in sizes])]).astype(np.int64)
-        entries_at = np.concatenate([[0], np.cumsum([z for _, z in sizes])]).astype(np.int64)
+        units_at = kernels.starts_of([r for r, _ in sizes])
+        entries_at = kernels.starts_of([z for _, z in sizes])
         docs_at = np.searchsorted(offsets, units_at).tolist()
         docs_at[-1] = len(offsets) - 1
         inner = self.threads if len(parts) < self.threads else 1  # threads within a part, or parts in threads

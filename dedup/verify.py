@@ -220,12 +220,10 @@ class Verdicts(Mapping):
         if any(p.objects is not None for p in parts):
             values = [v for p in parts for v in p.values()]
             return Verdicts.of({k: v for k, v, kept in zip((k for p in parts for k in p), values, keep) if kept})
-        starts = np.cumsum([0] + [len(p) for p in parts])
-        shared = [(p.shared[0] + start,) + p.shared[1:] for start, p in zip(starts.tolist(), parts)]
-        names = [k for k in parts[0].columns if all(k in p.columns for p in parts)]
+        names, shared = Verdicts._end_to_end(parts)
         return Verdicts._select(np.concatenate([p.pairs for p in parts]), np.concatenate([p.relation for p in parts]),
                                 {k: np.concatenate([p.columns[k] for p in parts]) for k in names},
-                                tuple(np.concatenate(c) for c in zip(*shared)), parts[0].texts, keep)
+                                shared, parts[0].texts, keep)
 
     def merged(self, other: Verdicts) -> Verdicts:
         """This store with the rows of ``other`` whose pairs it lacks, put in their places
@@ -252,15 +250,21 @@ class Verdicts(Mapping):
                         tuple(x[by] for x in shared), self.texts, shared_in_order=True, spill=self.spill)
 
     @staticmethod
+    def _end_to_end(parts: Sequence[Verdicts]) -> tuple[list[str], tuple[np.ndarray, ...]]:
+        """The columns every part has, and the parts' shared sentences end to end, their rows
+        numbered as the parts' rows are when the parts are put end to end."""
+        starts = kernels.starts_of([len(p) for p in parts]).tolist()
+        names = [k for k in parts[0].columns if all(k in p.columns for p in parts)]
+        return names, tuple(np.concatenate(c) for c in zip(*[(p.shared[0] + start,) + p.shared[1:]
+                                                             for start, p in zip(starts, parts)]))
+
+    @staticmethod
     def _joined(parts: Sequence[Verdicts]) -> Verdicts:
         """The rows of ``parts`` end to end (their pairs in order across them), each column
         joined as soon as it is made, so a large store is held about twice, not three times
         (where the first part's ``spill`` makes arrays)."""
         spill = parts[0].spill
-        starts = np.cumsum([0] + [len(p) for p in parts])
-        names = [k for k in parts[0].columns if all(k in p.columns for p in parts)]
-        shared = tuple(np.concatenate(c) for c in zip(*[(p.shared[0] + start,) + p.shared[1:]
-                                                         for start, p in zip(starts.tolist(), parts)]))
+        names, shared = Verdicts._end_to_end(parts)
         return Verdicts(spill.concatenate([p.pairs for p in parts]), spill.concatenate([p.relation for p in parts]),
                         {k: spill.concatenate([p.columns[k] for p in parts]) for k in names}, shared, parts[0].texts,
                         shared_in_order=True, spill=spill)
