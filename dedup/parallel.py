@@ -153,14 +153,22 @@ def strip_and_analyze(
             lines.update(part)
     cleaner.fit_counts(lines)
     _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
-    done = _Collect(signer, spill)
+    done = _analyze_held(articles, jobs, _Collect(signer, spill), keep_text, progress)
+    _STATE.clear()
+    return done.result()
+
+
+def _analyze_held(articles: list[Article], jobs: int, done: _Collect, keep_text: bool, progress) -> _Collect:
+    """Strip, analyze and sign ``articles`` in ``jobs`` processes forked with them (they
+    inherit the articles: no text is sent), the chunks gathered in ``done``."""
+    _STATE["articles"] = articles
     with _pool(jobs) as pool:
         return_freed_memory()
         for chunk in pool.imap(_strip_and_analyze, _chunks(len(articles), jobs)):
             done.add(chunk, articles[len(done.analyses) : len(done.analyses) + len(chunk.set_sizes)], keep_text,
                      progress)
-    _STATE.clear()
-    return done.result()
+    del _STATE["articles"]
+    return done
 
 
 class _Collect:
@@ -204,17 +212,50 @@ class _Collect:
 STREAM_BATCH = 1000
 IN_FLIGHT = 3
 
+#: Characters of text (2 bytes each, for Arabic) that the first reading of a streamed input holds
+#: on to: an input this small is not read a second time (see :class:`_Hold`).
+HOLD_CHARS = 1 << 27
 
-def _batches(articles: Iterator[Article], size: int, limit: threading.Semaphore, sent: deque | None
-             ) -> Iterator[list]:
+
+class _Hold:
+    """The batches of the first reading, while their texts come to at most ``chars`` characters.
+    An input that fits is analyzed from memory instead of being read again: reading and sending
+    it a second time was a tenth of the two-process job on 31k articles, all of it in the
+    process that feeds the others. Beyond the bound nothing is held: memory does not grow with
+    the input."""
+
+    def __init__(self, chars: int) -> None:
+        self.room = chars
+        self.batches: list[list[Article]] | None = []
+
+    def add(self, batch: list[Article]) -> None:
+        if self.batches is None:
+            return
+        self.room -= sum(len(a.text) + len(a.title) for a in batch)
+        if self.room < 0:
+            self.batches = None  # too large: read again
+        else:
+            self.batches.append(batch)
+
+    def articles(self) -> list[Article] | None:
+        """All the articles of the input, if it fitted."""
+        held, self.batches = self.batches, None
+        return None if held is None else [a for batch in held for a in batch]
+
+
+def _batches(articles: Iterator[Article], size: int, limit: threading.Semaphore, sent: deque | None,
+             hold: _Hold | None = None) -> Iterator[list]:
     """Consecutive batches of ``size`` articles, each as what a process needs of it; at most
     as many batches read ahead as ``limit`` allows (the pool's feeder would otherwise read the
-    whole input into its queue). ``sent`` receives each batch's articles, in order."""
+    whole input into its queue). ``sent`` receives each batch's articles, in order; ``hold``
+    keeps them while it has room."""
     while True:
         batch = list(islice(articles, size))
         if not batch:
             return
         limit.acquire()
+        if hold is not None:
+            hold.add(batch)
         if sent is None:
             yield [a.text for a in batch]
         else:
@@ -229,7 +270,7 @@ class InputChanged(InputError):
 def stream_and_analyze(
     read_articles: Callable[[], Iterator[Article]], cleaner: Boilerplate, shingle_size: int, min_words: int,
     signer: Signer, jobs: int, progress: Callable[[str, int, int | None], None] | None = None,
-    spill: Spill = IN_MEMORY,
+    spill: Spill = IN_MEMORY, hold_chars: int = HOLD_CHARS,
 ) -> tuple[list[Article], Analyzed]:
     """:func:`strip_and_analyze` without holding every text: the input is read twice.
 
@@ -237,15 +278,17 @@ def stream_and_analyze(
     both send batches of articles to ``jobs`` processes while the reading goes on, and keep
     at most :data:`IN_FLIGHT` batches per process in memory. Each article comes back
     without its text (:meth:`Article.drop_text`). ``read_articles()`` must read the same
-    articles each time (files do; :class:`InputChanged` when they did not)."""
+    articles each time (files do; :class:`InputChanged` when they did not). An input of at
+    most ``hold_chars`` characters of text is held by the first reading and not read again."""
     _STATE.clear()
     _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), signer=signer, keep_text=False)
     limit = threading.Semaphore(jobs * IN_FLIGHT)
     first = _Identity()
     lines: Counter = Counter()
     shown = 0
+    hold = _Hold(hold_chars)
     with _pool(jobs) as pool:
-        for part in pool.imap(_count_texts, _batches(first.of(read_articles()), STREAM_BATCH, limit, None)):
+        for part in pool.imap(_count_texts, _batches(first.of(read_articles()), STREAM_BATCH, limit, None, hold)):
             lines.update(part)
             limit.release()
             if progress:  # how many were read so far (the reading runs ahead; the total is not known)
@@ -254,11 +297,16 @@ def stream_and_analyze(
     cleaner.fit_counts(lines)
     del lines
     _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
+    done = _Collect(signer, spill)
+    tick = (lambda k: progress("analyze", k, first.count)) if progress else None
+    held = hold.articles()
+    if held is not None:  # the whole input is in memory: not read again
+        _analyze_held(held, jobs, done, False, tick)
+        _STATE.clear()
+        return held, done.result()
     articles: list[Article] = []
     sent: deque = deque()
-    done = _Collect(signer, spill)
     second = _Identity()
-    tick = (lambda k: progress("analyze", k, first.count)) if progress else None
     with _pool(jobs) as pool:
         return_freed_memory()
         for chunk in pool.imap(_analyze_texts, _batches(second.of(read_articles()), STREAM_BATCH, limit, sent)):

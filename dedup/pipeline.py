@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -14,7 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from .article import Article, ReadProblem
 from .boilerplate import Boilerplate
-from .candidates import candidate_pairs, keyword_pairs, pair_codes_of, pairs_of_codes
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from .candidates import candidate_pairs, keyword_pairs, optimal_bands, pair_codes_of, pairs_of_codes
 from .group import Group, group_verdicts
 from .io import FieldMap, read
 from .features import Corpus
@@ -97,14 +100,35 @@ def _timer(timings: dict[str, float], stage: str):
     log.debug("%s: %.2fs", stage, timings[stage])
 
 
-def find_candidates(corpus: Corpus, settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Near-duplicate pairs (LSH), same-story pairs (shared keywords, close in time) and their union."""
-    near = candidate_pairs(corpus.signatures_, settings.lsh_threshold)
+def find_candidates(corpus: Corpus, settings: Settings, near: Future | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Near-duplicate pairs (LSH), same-story pairs (shared keywords, close in time) and their union.
+    ``near``: the LSH pairs being found in another thread (:func:`_near_ahead`)."""
+    near = near.result() if near is not None else candidate_pairs(corpus.signatures_, settings.lsh_threshold)
     same_story = keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords,
                                published=[a.published for a in corpus.articles], max_days=settings.thresholds.max_days)
     base = len(corpus.articles)
     pairs = pairs_of_codes(np.concatenate([pair_codes_of(near, base), pair_codes_of(same_story, base)]), base)
     return near, same_story, pairs
+
+
+def _bands_ahead(settings: Settings) -> None:
+    """datasketch's band search, imported and run in a thread of its own while the articles are
+    read and analyzed: importing datasketch takes 0.4 s, which the job otherwise spent between
+    its stages, doing nothing else."""
+    threading.Thread(target=optimal_bands, args=(settings.lsh_threshold, settings.num_perm), daemon=True).start()
+
+
+def _near_ahead(signatures: np.ndarray, settings: Settings, jobs: int, spill: Spill) -> Future | None:
+    """The LSH channel's pairs, found in a thread while the TF-IDF vectors are fitted (they need
+    only the signatures; their loops release the GIL), when there are several cores. Not with a
+    spill folder: there memory is what is short, and the stages run one at a time."""
+    if jobs < 2 or spill.folder is not None:
+        return None
+    pool = ThreadPoolExecutor(1)
+    future = pool.submit(candidate_pairs, signatures, settings.lsh_threshold)
+    pool.shutdown(wait=False)  # the thread ends with its one task; find_candidates waits for the result
+    return future
 
 
 def cluster_articles(
@@ -124,6 +148,7 @@ def cluster_articles(
     over, and verdicts quote no shared sentences. ``spill``: where the job's largest arrays
     are made (:class:`~dedup.spill.Spill`: in files under a folder, for corpora larger than memory).
     """
+    _bands_ahead(settings)
     with without_gc():
         return _cluster_articles(articles, settings, problems, progress, jobs, keep_text, spill=spill)
 
@@ -145,7 +170,9 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
             done = strip_and_analyze(articles, Boilerplate(), settings.shingle_size, settings.min_sentence_words,
                                      Signer(settings.num_perm, settings.seed), jobs, tick("analyze"), keep_text,
                                      spill)
+    near = None
     if done is not None:  # analyzed in several processes (here, or while the input was read)
+        near = _near_ahead(done.signatures, settings, jobs, spill)
         with _timer(timings, "tf-idf"):
             corpus.fit(analyses=done.analyses, counts=done.counts, signatures=done.signatures, sets=done.sets)
             del done  # the term counts are as large as the vectors made from them
@@ -160,7 +187,7 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
                 for a in articles:
                     a.drop_text()
     with _timer(timings, "candidates"):
-        near, same_story, pairs = find_candidates(corpus, settings)
+        near, same_story, pairs = find_candidates(corpus, settings, near)
         found = (len(near), len(same_story))
         del near, same_story  # counted: at a million articles the two channels' pairs are 0.5 GB
     with _timer(timings, "verify"):
@@ -243,6 +270,7 @@ def cluster(
     jobs = jobs or default_jobs()
     spill = Spill(spill_dir)
     held = _Held(report)
+    _bands_ahead(settings)
     with without_gc():
         with _timer(timings, "read"):
             first = read(paths, fields, held)

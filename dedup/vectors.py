@@ -139,7 +139,7 @@ def sorted_union(parts: Sequence[np.ndarray], spill: Spill = IN_MEMORY) -> np.nd
     if not len(parts):
         return np.empty(0, dtype=np.int64)
     keys = spill.concatenate(parts)
-    keys.sort(kind="stable")
+    keys.sort()  # numpy's default sort: 0.16 s for 6.6M keys here, its run-merging stable sort 0.24 s
     if len(keys):
         keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
     return keys
@@ -151,21 +151,28 @@ def column_index_type(n_columns: int):
 
 
 def merge_frequencies(parts: Sequence[tuple[np.ndarray, np.ndarray] | TermCounts], positions: list | None = None,
-                      spill: Spill = IN_MEMORY) -> tuple[np.ndarray, np.ndarray]:
+                      spill: Spill = IN_MEMORY, threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Sum the frequencies counted on separate partitions: ``(keys, df)`` pairs (each part's
     keys sorted and distinct), or :class:`TermCounts`, whose frequencies are then counted one
     part at a time as they are added. Each part's frequencies are added where its keys fall
-    among all the keys. ``positions``, when given, receives each part's key positions among
-    the merged keys (as :func:`column_index_type`, made where ``spill`` makes arrays)."""
+    among all the keys, found for ``threads`` parts at once (numpy's binary searches release
+    the GIL; the result does not depend on it). ``positions``, when given, receives each part's
+    key positions among the merged keys (as :func:`column_index_type`, made where ``spill``
+    makes arrays)."""
     keys = sorted_union([p.keys if isinstance(p, TermCounts) else p[0] for p in parts], spill)
     index = column_index_type(len(keys))
     df = np.zeros(len(keys), dtype=np.int64)
-    for p in parts:
+
+    def locate(p) -> tuple[np.ndarray, np.ndarray]:
         k, d = p.frequencies() if isinstance(p, TermCounts) else p
-        at = np.searchsorted(keys, k)
-        df[at] += d  # distinct keys within a part: no position twice
-        if positions is not None:
-            positions.append(spill.keep(at.astype(index)))
+        return np.searchsorted(keys, k).astype(index, copy=False), d
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        for first in range(0, len(parts), max(1, threads)):  # a few parts' positions in memory at a time
+            for at, d in pool.map(locate, parts[first : first + max(1, threads)]):
+                df[at] += d  # distinct keys within a part: no position twice
+                if positions is not None:
+                    positions.append(spill.keep(at))
     return keys, df
 
 
@@ -221,7 +228,7 @@ class TermVectors:
         :class:`SentenceColumns` (what verification reads), each part weighed and sorted in
         its place, without the rows ever held whole."""
         positions: list[np.ndarray] = []
-        keys, df = merge_frequencies(parts, positions, self.spill)
+        keys, df = merge_frequencies(parts, positions, self.spill, self.threads)
         index = column_index_type(len(keys))
         n_units = sum(p.counts.shape[0] for p in parts)
         self.from_frequencies(keys, df, n_units)

@@ -1,6 +1,8 @@
 import json
 import random
 
+import numpy as np
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -237,7 +239,7 @@ def test_the_second_reading_holds_few_texts_at_once(tmp_path, monkeypatch):
             most[k] = max(most[k], sum(1 for x in mine if x.text))
             yield a
 
-    articles, done = parallel.stream_and_analyze(reader, Boilerplate(), 5, 4, Signer(128, 1), 2)
+    articles, done = parallel.stream_and_analyze(reader, Boilerplate(), 5, 4, Signer(128, 1), 2, hold_chars=0)
     assert len(articles) == len(done.analyses) == 2400
     assert most[0] == 2400  # the first reading's texts are never dropped (this test holds them)
     # the second: the batch being read and the batches in flight, no more
@@ -256,4 +258,35 @@ def test_an_input_that_changes_between_readings_is_refused(tmp_path):
     path, _ = _records_file(tmp_path, 300, bad_at=())
     readings = iter([list(read([str(path)])), list(read([str(path)]))[:-1]])
     with pytest.raises(InputError, match="changed while it was read"):
-        parallel.stream_and_analyze(lambda: iter(next(readings)), Boilerplate(), 5, 4, Signer(128, 1), 2)
+        parallel.stream_and_analyze(lambda: iter(next(readings)), Boilerplate(), 5, 4, Signer(128, 1), 2,
+                                    hold_chars=0)
+
+
+def test_an_input_that_fits_the_hold_is_read_once_with_the_same_analyses(tmp_path, monkeypatch):
+    from dedup import parallel
+    from dedup.boilerplate import Boilerplate
+    from dedup.io import read
+    from dedup.signature import Signer
+
+    path, _ = _records_file(tmp_path, 2400, bad_at=())
+    monkeypatch.setattr(parallel, "STREAM_BATCH", 50)
+    chars = sum(len(a.text) + len(a.title) for a in read([str(path)]))
+    results = {}
+    for hold in (chars, chars - 1):  # the whole input fits; one character too many: read again
+        readings = []
+
+        def reader():
+            readings.append(1)
+            return read([str(path)])
+
+        articles, done = parallel.stream_and_analyze(reader, Boilerplate(), 5, 4, Signer(128, 1), 2, hold_chars=hold)
+        assert len(readings) == (1 if hold == chars else 2)
+        assert [a.id for a in articles] == [a.id for a in read([str(path)])]
+        assert all(a.text == "" and a.clean for a in articles)  # dropped once analyzed, either way
+        results[hold] = (articles, done)
+    (a1, d1), (a2, d2) = results[chars], results[chars - 1]
+    assert [a.clean for a in a1] == [a.clean for a in a2]  # the same heads kept
+    assert np.array_equal(d1.signatures, d2.signatures)
+    assert all(np.array_equal(x, y) for x, y in zip(d1.sets, d2.sets))
+    assert [an.spans.tolist() for an in d1.analyses] == [an.spans.tolist() for an in d2.analyses]
+    assert parallel._Hold(10).articles() == []  # nothing read, nothing held
