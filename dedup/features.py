@@ -225,5 +225,6 @@ class Corpus:
         return [a.title.strip() if s < 0 else a.body[s:e] for s, e in self.analyses_[i].spans.tolist()]
 
     def keywords(self, k: int) -> list[np.ndarray]:
-        """Each article's ``k`` heaviest single-word terms."""
-        return top_terms(self.doc_vectors_[:, np.flatnonzero(self.vectorizer_.unigram_)], k, self.threads)
+        """Each article's ``k`` heaviest single-word terms, as their columns (the vectors' single
+        words picked in place: selecting their columns first was a copy of the article vectors)."""
+        return top_terms(self.doc_vectors_, k, self.threads, allowed=self.vectorizer_.unigram_)

@@ -430,22 +430,38 @@ def posting_pair_codes(starts: np.ndarray, docs: np.ndarray, days: np.ndarray, n
 
 
 @njit(cache=True, nogil=True)
-def _heaviest_columns(indptr, indices, data, k: int):
-    """Column indices of each row's ``k`` largest values, ties to the lower column, each row's
-    choice in ascending column order. Returns (start of each row, columns)."""
+def _heaviest_columns(indptr, indices, data, k: int, allowed):
+    """Column indices of each row's ``k`` largest values among the columns ``allowed`` (a
+    boolean per column), ties to the lower column, each row's choice in ascending column
+    order. Returns (start of each row, columns)."""
     n = len(indptr) - 1
     starts = np.zeros(n + 1, dtype=np.int64)
     for r in range(n):
-        starts[r + 1] = starts[r] + min(k, indptr[r + 1] - indptr[r])
+        m = 0
+        for e in range(indptr[r], indptr[r + 1]):
+            if allowed[indices[e]]:
+                m += 1
+        starts[r + 1] = starts[r] + min(k, m)
     out = np.empty(starts[n], dtype=np.uint32)
     for r in range(n):
         lo, hi = indptr[r], indptr[r + 1]
-        cols = indices[lo:hi].astype(np.int64)
-        if hi - lo > k:
+        m = 0
+        for e in range(lo, hi):
+            if allowed[indices[e]]:
+                m += 1
+        cols = np.empty(m, dtype=np.int64)
+        vals = np.empty(m, dtype=np.float64)
+        m = 0
+        for e in range(lo, hi):
+            if allowed[indices[e]]:
+                cols[m] = indices[e]
+                vals[m] = data[e]
+                m += 1
+        if m > k:
             by_col = np.argsort(cols, kind="mergesort")
-            neg = np.empty(hi - lo, dtype=np.float64)
-            for e in range(hi - lo):
-                neg[e] = -np.float64(data[lo + by_col[e]])
+            neg = np.empty(m, dtype=np.float64)
+            for e in range(m):
+                neg[e] = -vals[by_col[e]]
             order = np.argsort(neg, kind="mergesort")  # stable: ties stay in column order
             chosen = np.empty(k, dtype=np.int64)
             for e in range(k):
@@ -522,10 +538,12 @@ def alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray,
     return (scores, m_pair) + tuple(np.concatenate([p[k] for _, p in parts]) for k in (2, 3, 4))
 
 
-def heaviest_columns(indptr, indices, data, k: int, threads: int = 1):
-    """See :func:`_heaviest_columns`; rows in ``threads`` slices."""
-    parts = in_threads(lambda lo, hi: _heaviest_columns(indptr[lo : hi + 1], indices, data, k), len(indptr) - 1,
-                       threads)
+def heaviest_columns(indptr, indices, data, k: int, threads: int = 1, allowed: np.ndarray | None = None):
+    """See :func:`_heaviest_columns` (``allowed``: every column when not given); rows in ``threads`` slices."""
+    if allowed is None:
+        allowed = np.ones(int(indices.max()) + 1 if len(indices) else 0, dtype=np.bool_)
+    parts = in_threads(lambda lo, hi: _heaviest_columns(indptr[lo : hi + 1], indices, data, k, allowed),
+                       len(indptr) - 1, threads)
     return join_starts([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 

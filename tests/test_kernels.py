@@ -98,6 +98,19 @@ def test_heaviest_columns_break_ties_toward_the_lower_column():
         assert cols[starts[r] : starts[r + 1]].tolist() == want.tolist()
 
 
+def test_heaviest_allowed_columns_are_those_of_the_allowed_columns_selected_first():
+    m = _matrix(6, rows=40, cols=200)
+    m.data = np.round(m.data * 4).astype(np.float32) / 4  # many ties
+    allowed = np.random.default_rng(2).random(200) < 0.6
+    kept = np.flatnonzero(allowed)
+    sub = m[:, kept].tocsr()
+    sub.sort_indices()
+    s1, c1 = kernels.heaviest_columns(sub.indptr, sub.indices, sub.data, 5)
+    s2, c2 = kernels.heaviest_columns(m.indptr, m.indices, m.data, 5, allowed=allowed)
+    assert np.array_equal(s1, s2) and np.array_equal(kept[c1], c2)
+    assert allowed[c2].all() and len(c2) < len(kernels.heaviest_columns(m.indptr, m.indices, m.data, 5)[1])
+
+
 def test_row_sums_add_each_documents_rows_column_by_column():
     m = _matrix(4)
     m.data = np.round(m.data * 5) + 1  # counts: sums are exact in any order
