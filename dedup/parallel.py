@@ -21,7 +21,7 @@ import numpy as np
 from .article import Article, first_line
 from .boilerplate import Boilerplate, rebuild_clean
 from .features import NO_SHINGLES, Analysis, analyze
-from .io import InputError
+from .io import FieldMap, InputError, Piece, ProblemHandler, UniqueIds, read_piece
 from .lexicon import LEXICON
 from .signature import Signer
 from .spill import IN_MEMORY, Spill
@@ -270,7 +270,7 @@ class InputChanged(InputError):
 def stream_and_analyze(
     read_articles: Callable[[], Iterator[Article]], cleaner: Boilerplate, shingle_size: int, min_words: int,
     signer: Signer, jobs: int, progress: Callable[[str, int, int | None], None] | None = None,
-    spill: Spill = IN_MEMORY, hold_chars: int = HOLD_CHARS,
+    spill: Spill = IN_MEMORY, hold_chars: int | None = None,
 ) -> tuple[list[Article], Analyzed]:
     """:func:`strip_and_analyze` without holding every text: the input is read twice.
 
@@ -279,14 +279,15 @@ def stream_and_analyze(
     at most :data:`IN_FLIGHT` batches per process in memory. Each article comes back
     without its text (:meth:`Article.drop_text`). ``read_articles()`` must read the same
     articles each time (files do; :class:`InputChanged` when they did not). An input of at
-    most ``hold_chars`` characters of text is held by the first reading and not read again."""
+    most ``hold_chars`` (default :data:`HOLD_CHARS`) characters of text is held by the first reading
+    and not read again."""
     _STATE.clear()
     _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), signer=signer, keep_text=False)
     limit = threading.Semaphore(jobs * IN_FLIGHT)
     first = _Identity()
     lines: Counter = Counter()
     shown = 0
-    hold = _Hold(hold_chars)
+    hold = _Hold(HOLD_CHARS if hold_chars is None else hold_chars)
     with _pool(jobs) as pool:
         for part in pool.imap(_count_texts, _batches(first.of(read_articles()), STREAM_BATCH, limit, None, hold)):
             lines.update(part)
@@ -315,9 +316,7 @@ def stream_and_analyze(
             articles.extend(batch)
             limit.release()
     _STATE.clear()
-    if (second.count, second.digest.digest()) != (first.count, first.digest.digest()):
-        raise InputChanged(f"the input changed while it was read: {first.count} articles the first time, "
-                           f"{second.count} the second, or other ids")
+    first.check(second)
     return articles, done.result()
 
 
@@ -328,8 +327,113 @@ class _Identity:
         self.count = 0
         self.digest = hashlib.blake2b(digest_size=16)
 
+    def add(self, ident: str) -> None:
+        self.count += 1
+        self.digest.update(ident.encode("utf-8", "surrogatepass") + b"\0")
+
     def of(self, articles: Iterator[Article]) -> Iterator[Article]:
         for a in articles:
-            self.count += 1
-            self.digest.update(a.id.encode("utf-8", "surrogatepass") + b"\0")
+            self.add(a.id)
             yield a
+
+    def check(self, second: _Identity) -> None:
+        """:class:`InputChanged` unless ``second`` saw the same articles as this reading."""
+        if (second.count, second.digest.digest()) != (self.count, self.digest.digest()):
+            raise InputChanged(f"the input changed while it was read: {self.count} articles the first time, "
+                               f"{second.count} the second, or other ids")
+
+
+# -- the input read by the processes themselves --------------------------------------------------
+
+#: Bytes of JSON Lines a process reads at a time (about a thousand SaudiNewsNet articles).
+PIECE_BYTES = 1 << 22
+
+
+def _read_events(piece: Piece) -> list[tuple[str, object]]:
+    """The articles and problems of ``piece`` in reading order: ``("article", Article)`` or ``("problem", ReadProblem)``."""
+    events: list[tuple[str, object]] = []
+    for a in read_piece(piece, _STATE["fields"], lambda p: events.append(("problem", p))):
+        events.append(("article", a))
+    return events
+
+
+def _count_piece(piece: Piece) -> tuple[list[tuple[str, object]], Counter]:
+    """Read a piece and count its lines; the articles go back whole when the input is held
+    (as tuples of their fields: pickled as objects they took five times as long), else only
+    their ids and where they were read."""
+    events = _read_events(piece)
+    counts = _STATE["cleaner"].count(a.text for kind, a in events if kind == "article")
+    whole = _STATE["hold"]
+    return [("article", _as_fields(e, whole)) if kind == "article" else (kind, e) for kind, e in events], counts
+
+
+def _as_fields(a: Article, whole: bool) -> tuple:
+    """What :class:`Article` is made again from: all it was read with, or its id and where it was read."""
+    return (a.id, a.text, a.title, a.outlet, a.published, a.path, a.meta) if whole else (a.id, "", "", "", "", a.path)
+
+
+def _analyze_piece(piece: Piece) -> tuple[_Chunk, list[Article]]:
+    """Read a piece again, strip, analyze and sign it; its articles go back without their text."""
+    articles = [a for kind, a in _read_events(piece) if kind == "article"]
+    chunk = _analyze_texts([(a.text, a.title) for a in articles])
+    for a, head in zip(articles, chunk.heads):
+        a.drop_text(head)
+    return chunk, articles
+
+
+def read_and_analyze(
+    pieces: list[Piece], fields: FieldMap, on_problem: ProblemHandler, cleaner: Boilerplate, shingle_size: int,
+    min_words: int, signer: Signer, jobs: int, progress: Callable[[str, int, int | None], None] | None = None,
+    spill: Spill = IN_MEMORY, hold_chars: int | None = None,
+) -> tuple[list[Article], Analyzed]:
+    """:func:`stream_and_analyze` with the reading itself in the ``jobs`` processes: each reads
+    the :class:`~dedup.io.Piece` s it is given (the process that feeds them read and sent every
+    article, twice, and was the one the others waited for). Ids are made unique and problems
+    reported here, in reading order. An input of at most twice ``hold_chars`` bytes comes back
+    whole from the first reading and is not read again; a larger one is read a second time,
+    each process sending back its articles without their text."""
+    _STATE.clear()
+    hold_chars = HOLD_CHARS if hold_chars is None else hold_chars
+    hold = sum(p.size for p in pieces) <= 2 * hold_chars  # UTF-8 Arabic: two bytes a character
+    _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), signer=signer, keep_text=False,
+                  fields=fields, hold=hold)
+    first, ids = _Identity(), UniqueIds()
+    held: list[Article] = []
+    lines: Counter = Counter()
+    with _pool(jobs) as pool:
+        for events, counts in pool.imap(_count_piece, pieces):
+            lines.update(counts)
+            before = first.count
+            for kind, e in events:
+                if kind == "problem":
+                    on_problem(e)
+                    continue
+                a = Article(*e)
+                first.add(a.id)
+                ids.assign(a, on_problem)
+                if hold:
+                    held.append(a)
+            if progress:  # how many were read so far (the total is not known yet)
+                progress("read", first.count - before, None)
+    cleaner.fit_counts(lines)
+    del lines
+    _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
+    done = _Collect(signer, spill)
+    tick = (lambda k: progress("analyze", k, first.count)) if progress else None
+    if hold:
+        _analyze_held(held, jobs, done, False, tick)
+        _STATE.clear()
+        return held, done.result()
+    articles: list[Article] = []
+    second, again = _Identity(), UniqueIds()
+    with _pool(jobs) as pool:
+        return_freed_memory()
+        for chunk, batch in pool.imap(_analyze_piece, pieces):
+            for a in batch:
+                second.add(a.id)
+                again.assign(a, lambda p: None)  # the same renames, reported by the first reading
+            done.add(chunk, batch, False, tick)
+            articles.extend(batch)
+    _STATE.clear()
+    first.check(second)
+    return articles, done.result()

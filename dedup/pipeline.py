@@ -19,10 +19,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from .candidates import candidate_pairs, keyword_pairs, optimal_bands, pair_codes_of, pairs_of_codes
 from .group import Group, group_verdicts
-from .io import FieldMap, read
+from .io import FieldMap, plan_pieces, read
 from .features import Corpus
-from .parallel import (MIN_PARALLEL, Analyzed, InputChanged, can_fork, default_jobs, strip_and_analyze,
-                       stream_and_analyze)
+from .parallel import (MIN_PARALLEL, PIECE_BYTES, Analyzed, InputChanged, can_fork, default_jobs,
+                       read_and_analyze, strip_and_analyze, stream_and_analyze)
 from .signature import Signer
 from .spill import IN_MEMORY, Spill
 from .verify import Thresholds, Verdicts, Verifier
@@ -287,10 +287,13 @@ def cluster(
             passes = iter([report, lambda p: None])  # the second reading finds the same problems
             with _timer(timings, "read+strip+analyze+sign"):
                 try:
-                    articles, done = stream_and_analyze(lambda: read(paths, fields, next(passes)), Boilerplate(),
-                                                        settings.shingle_size, settings.min_sentence_words,
-                                                        Signer(settings.num_perm, settings.seed), jobs, progress,
-                                                        spill)
+                    pieces = plan_pieces(paths, PIECE_BYTES)
+                    analysis = (Boilerplate(), settings.shingle_size, settings.min_sentence_words,
+                                Signer(settings.num_perm, settings.seed), jobs, progress, spill)
+                    if pieces is not None:  # each process reads its own pieces
+                        articles, done = read_and_analyze(pieces, fields, report, *analysis)
+                    else:
+                        articles, done = stream_and_analyze(lambda: read(paths, fields, next(passes)), *analysis)
                 except InputChanged as exc:
                     raise InputChanged(f"{', '.join(map(str, paths))}: {exc}") from None
             result = _cluster_articles(articles, settings, problems, progress, jobs, keep_text, done, timings, spill)

@@ -3,6 +3,7 @@ import random
 
 import numpy as np
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -194,13 +195,21 @@ def _records_file(tmp_path, n: int, bad_at: tuple[int, ...]) -> tuple:
     return path, records
 
 
-def test_a_large_input_is_read_twice_in_batches_with_the_same_groups(tmp_path, monkeypatch):
-    from dedup import parallel
+@pytest.mark.parametrize("reader", ["processes", "processes, read twice", "this process, read twice"])
+def test_a_large_input_is_read_twice_in_batches_with_the_same_groups(tmp_path, monkeypatch, reader):
+    from dedup import parallel, pipeline
     from dedup.formats import to_json
 
     path, records = _records_file(tmp_path, 2600, bad_at=(10, 2300))
     assert len(records) > parallel.MIN_PARALLEL
     monkeypatch.setattr(parallel, "STREAM_BATCH", 50)
+    monkeypatch.setattr(pipeline, "PIECE_BYTES", 1 << 18)  # about 80 records a piece
+    if "twice" in reader:
+        monkeypatch.setattr(parallel, "HOLD_CHARS", 0)
+    if reader.startswith("this process"):  # as for a file that cannot be cut in pieces
+        monkeypatch.setattr(pipeline, "plan_pieces", lambda paths, size: None)
+    in_pieces = []
+    monkeypatch.setattr(pipeline, "read_and_analyze", lambda *a, **k: in_pieces.append(1) or parallel.read_and_analyze(*a, **k))
     seen_one, seen_two = [], []
     one = cluster(str(path), jobs=1, keep_text=False, on_problem=seen_one.append)
     ticks: list = []
@@ -218,6 +227,7 @@ def test_a_large_input_is_read_twice_in_batches_with_the_same_groups(tmp_path, m
     assert len(two.problems) == 2 and all("feed.jsonl" in p.source for p in two.problems)
     assert [a.id for a in two.articles] == [str(r["id"]) for r in records]
     assert all(a.text == "" for a in two.articles)
+    assert in_pieces == ([1] if reader.startswith("processes") else [])
 
 
 def test_the_second_reading_holds_few_texts_at_once(tmp_path, monkeypatch):
@@ -290,3 +300,51 @@ def test_an_input_that_fits_the_hold_is_read_once_with_the_same_analyses(tmp_pat
     assert all(np.array_equal(x, y) for x, y in zip(d1.sets, d2.sets))
     assert [an.spans.tolist() for an in d1.analyses] == [an.spans.tolist() for an in d2.analyses]
     assert parallel._Hold(10).articles() == []  # nothing read, nothing held
+
+
+class _ChangesTheInput:
+    """A boilerplate cleaner that, once fitted (between the two readings), rewrites the input."""
+
+    def __init__(self, path, change) -> None:
+        from dedup.boilerplate import Boilerplate
+
+        self.inner, self.path, self.change = Boilerplate(), path, change
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def fit_counts(self, counts):
+        self.change(self.path)
+        self.inner.fit_counts(counts)
+        return self
+
+
+@pytest.mark.parametrize("change", ["drop a line", "rename an id"])
+def test_an_input_read_in_pieces_that_changes_between_readings_is_refused(tmp_path, change):
+    from dedup import parallel
+    from dedup.io import FieldMap, InputError, plan_pieces
+    from dedup.signature import Signer
+
+    path, records = _records_file(tmp_path, 300, bad_at=())
+    original = path.read_bytes()
+
+    def rewrite(p):
+        lines = p.read_text(encoding="utf-8").splitlines(keepends=True)
+        if change == "drop a line":
+            lines = lines[:-1]
+        else:  # the same number of bytes: the pieces' ranges still fall on whole lines
+            r = json.loads(lines[5])
+            lines[5] = json.dumps({**r, "id": int("9" * len(str(r["id"])))}, ensure_ascii=False) + "\n"
+        p.write_text("".join(lines), encoding="utf-8")
+
+    def run(**kw):
+        pieces = plan_pieces([str(path)], 1 << 16)
+        assert len(pieces) > 3
+        return parallel.read_and_analyze(pieces, FieldMap(), lambda p: None, _ChangesTheInput(path, rewrite), 5, 4,
+                                         Signer(128, 1), 2, **kw)
+
+    held, _ = run()  # held (the default for an input this small): read once, the change not seen
+    assert [a.id for a in held] == [str(r["id"]) for r in records] and path.read_bytes() != original
+    path.write_bytes(original)
+    with pytest.raises(InputError, match="changed while it was read"):
+        run(hold_chars=0)

@@ -153,3 +153,60 @@ def test_the_utf8_check_of_a_file_is_made_once_until_the_file_changes(tmp_path, 
     assert len(checks) == 2 and problems == [] and arts[0].text == ARABIC
     with dedup.io._open_records(f) as handle:  # no longer UTF-8: decoded whole
         assert not isinstance(handle, io.TextIOWrapper)
+
+
+def _mixed_input(tmp_path):
+    """A folder of every kind of input, with the awkward lines a JSON Lines file can hold."""
+    import gzip
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rec = lambda i, text, **more: json.dumps({"id": i, "text": text, **more}, ensure_ascii=False)  # noqa: E731
+    lines = [rec("a", ARABIC, title="عنوان"), "", rec("b", ARABIC + " ثانية"), "{not json", rec("c", ""),
+             rec("a", ARABIC + " مكرر", url="http://x")]
+    body = "\r\n".join(lines[:3]) + "\r" + "\n".join(lines[3:]) + "\n" + rec("d", "آخر سطر بلا نهاية")
+    (folder / "1-feed.jsonl").write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))  # BOM, CRLF, a lone CR
+    (folder / "2-doc.txt").write_text(ARABIC, encoding="utf-8")
+    (folder / "3-empty.txt").write_bytes(b"")
+    (folder / "4-old.txt").write_bytes(ARABIC.encode("cp1256"))
+    (folder / "5-table.csv").write_text("id,text\nb,نص الجدول\n", encoding="utf-8")
+    with gzip.open(folder / "6-packed.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write(rec("e", ARABIC) + "\n")
+    (folder / "7-more.jsonl").write_text("\n".join(rec(f"m{k}", f"{ARABIC} {k}") for k in range(40)), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("size", [160, 300, 1 << 20])  # the packed file (150 bytes) is one piece
+def test_pieces_read_in_order_are_the_input_as_read_whole(tmp_path, size):
+    from dedup.io import UniqueIds, plan_pieces, read_piece
+
+    folder = _mixed_input(tmp_path)
+    want, want_problems = _read([folder])
+    pieces = plan_pieces([str(folder)], size)
+    assert pieces is not None
+    if size == 160:
+        assert sum(p.lines is not None and "7-more" in p.lines[1] for p in pieces) > 5  # the file was cut
+        assert sum(p.lines is not None and "1-feed" in p.lines[1] for p in pieces) > 2
+    got, problems, ids = [], [], UniqueIds()
+    for piece in pieces:
+        for a in read_piece(piece, FieldMap(), problems.append):
+            ids.assign(a, problems.append)
+            got.append(a)
+    assert [(a.id, a.text, a.title, a.path, a.meta) for a in got] == [(a.id, a.text, a.title, a.path, a.meta) for a in want]
+    assert problems == want_problems
+    assert any(":4" in p.source and "invalid JSON" in p.problem for p in problems)  # line numbers past a lone CR
+    assert any("renamed 'a#2'" in p.problem for p in problems)
+    assert sum(p.size for p in pieces) == sum(f.stat().st_size for f in folder.iterdir())
+
+
+def test_a_large_records_file_that_cannot_be_cut_is_not_given_in_pieces(tmp_path):
+    from dedup.io import plan_pieces
+
+    folder = _mixed_input(tmp_path)
+    assert plan_pieces([str(folder)], 150) is not None  # the CSV and the packed file fit in a piece
+    assert plan_pieces([str(folder)], 149) is None  # the packed file (150 bytes) does not
+    (tmp_path / "cp.jsonl").write_bytes(('{"id": 1, "text": "%s"}\n' % ARABIC).encode("cp1256") * 3)
+    assert plan_pieces([str(tmp_path / "cp.jsonl")], 1 << 20) is not None  # read whole by one process
+    assert plan_pieces([str(tmp_path / "cp.jsonl")], 20) is None  # not UTF-8: not cut
+    with pytest.raises(InputError):
+        plan_pieces([str(tmp_path / "missing.jsonl")], 64)
