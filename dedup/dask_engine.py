@@ -37,7 +37,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
@@ -48,15 +47,19 @@ from .candidates import (band_postings, bucket_pairs, day_numbers, keyword_codes
 from .features import Analysis, Corpus, analyze
 from .group import Group, group
 from .metrics import clustering_from_pairs
-from .io import FieldMap, UniqueIds, holds_records, read_path, sources
+from .io import FieldMap, Piece, UniqueIds, holds_records, plan_pieces, read_piece, sources
 from .lexicon import LEXICON
 from .vectors import TermVectors, Units, document_frequencies, merge_frequencies
 from .verify import Verdict, Verifier
 
 log = logging.getLogger("dedup")
 
-#: Input files read by one task, when they are single documents (.txt, .html).
+#: Input files read by one task, when they are single documents (.txt, .html) and the input
+#: cannot be given in pieces (:func:`~dedup.io.plan_pieces`).
 FILES_PER_CHUNK = 2000
+
+#: Bytes of a JSON Lines file read by one task (about 20,000 SaudiNewsNet articles).
+PIECE_BYTES = 1 << 26
 
 
 # --------------------------------------------------------------------- tasks
@@ -64,12 +67,11 @@ FILES_PER_CHUNK = 2000
 # an input may be handed to a retried task after a worker died.
 
 
-def _read_chunk(files: list[tuple[str, str]], fields: FieldMap) -> list[tuple[str, object]]:
-    """Articles and problems of some input files, in reading order."""
+def _read_chunk(piece: Piece, fields: FieldMap) -> list[tuple[str, object]]:
+    """Articles and problems of a piece of the input, in reading order."""
     events: list[tuple[str, object]] = []
-    for path, ident in files:
-        for article in read_path(Path(path), ident, fields, lambda p: events.append(("problem", p))):
-            events.append(("article", (article, ident)))
+    for article in read_piece(piece, fields, lambda p: events.append(("problem", p))):
+        events.append(("article", (article, article.path)))
     return events
 
 
@@ -375,7 +377,8 @@ def cluster_dask(
         if progress:
             progress(name, total, total)
 
-    chunks = _chunks(paths)
+    # a JSON Lines file cut in pieces, so that no one task reads it all
+    chunks = plan_pieces(paths, PIECE_BYTES) or [Piece(files=tuple(c)) for c in _chunks(paths)]
     with connect(scheduler, workers) as client:
         # 1. read; ids made unique on the client, in reading order
         read = [client.submit(_read_chunk, c, fields) for c in chunks]

@@ -220,9 +220,8 @@ HOLD_CHARS = 1 << 27
 class _Hold:
     """The batches of the first reading, while their texts come to at most ``chars`` characters.
     An input that fits is analyzed from memory instead of being read again: reading and sending
-    it a second time was a tenth of the two-process job on 31k articles, all of it in the
-    process that feeds the others. Beyond the bound nothing is held: memory does not grow with
-    the input."""
+    31k articles a second time took 0.9 s of the CPU of the process that feeds the others (reading
+    0.7 s, pickling 0.17 s). Beyond the bound nothing is held: memory does not grow with the input."""
 
     def __init__(self, chars: int) -> None:
         self.room = chars

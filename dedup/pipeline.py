@@ -241,8 +241,10 @@ def cluster(
     a local cluster of ``jobs`` worker processes. The groups are the same. With
     ``keep_text=False`` the articles come back without their text (ids, metadata and
     the first line of the body), and the job holds less memory: an input of
-    :data:`~dedup.parallel.MIN_PARALLEL` articles or more, with several jobs, is read
-    twice in batches (:func:`~dedup.parallel.stream_and_analyze`) instead of held whole.
+    :data:`~dedup.parallel.MIN_PARALLEL` articles or more, with several jobs, is read in
+    pieces by the analysis processes (:func:`~dedup.parallel.read_and_analyze`; or in batches
+    here, :func:`~dedup.parallel.stream_and_analyze`, when a records file cannot be cut), and a
+    large one read twice instead of held whole.
     With ``spill_dir`` the job's largest arrays (about 10 KB an article) are made in files
     there, mapped into memory (:mod:`dedup.spill`): for corpora larger than memory.
 

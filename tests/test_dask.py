@@ -53,7 +53,12 @@ def test_seeds_same_output_as_local_engine_across_partitions(seeds_dir, client):
     assert len(dask.groups) == 3
 
 
-def test_saudinewsnet_days_same_groups_and_evidence(snn_file, client):
+def test_saudinewsnet_days_same_groups_and_evidence(snn_file, client, monkeypatch):
+    from dedup import dask_engine
+    from dedup.io import plan_pieces
+
+    monkeypatch.setattr(dask_engine, "PIECE_BYTES", 1 << 20)  # the file read by several tasks
+    assert len(plan_pieces([str(snn_file)], dask_engine.PIECE_BYTES)) > 2
     local = cluster(str(snn_file), fields=FIELDS, jobs=1)
     dask = _dask([snn_file], client, fields=FIELDS, partition_size=300, reducers=3)
     assert sum(len(g.members) > 1 for g in local.groups) > 50  # the days hold many groups
