@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
 from dataclasses import dataclass, field
@@ -15,8 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from .article import Article, ReadProblem
 from .boilerplate import Boilerplate
-from concurrent.futures import Future, ThreadPoolExecutor
-
 from .candidates import candidate_pairs, keyword_pairs, optimal_bands, pair_codes_of, pairs_of_codes
 from .group import Group, group_verdicts
 from .io import FieldMap, plan_pieces, read
@@ -112,11 +112,26 @@ def find_candidates(corpus: Corpus, settings: Settings, near: Future | None = No
     return near, same_story, pairs
 
 
+_AHEAD: list[threading.Thread] = []
+
+
 def _bands_ahead(settings: Settings) -> None:
     """datasketch's band search, imported and run in a thread of its own while the articles are
     read and analyzed: importing datasketch takes 0.4 s, which the job otherwise spent between
-    its stages, doing nothing else."""
-    threading.Thread(target=optimal_bands, args=(settings.lsh_threshold, settings.num_perm), daemon=True).start()
+    its stages, doing nothing else. A process forked while the thread imports would inherit its
+    import locks held: every fork waits for the thread first (:func:`_join_ahead`)."""
+    thread = threading.Thread(target=optimal_bands, args=(settings.lsh_threshold, settings.num_perm), daemon=True)
+    _AHEAD.append(thread)
+    thread.start()
+
+
+def _join_ahead() -> None:
+    while _AHEAD:
+        _AHEAD.pop().join()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_join_ahead)
 
 
 def _near_ahead(signatures: np.ndarray, settings: Settings, jobs: int, spill: Spill) -> Future | None:
