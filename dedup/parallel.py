@@ -377,6 +377,7 @@ def _analyze_piece(piece: Piece) -> tuple[_Chunk, list[Article]]:
     chunk = _analyze_texts([(a.text, a.title) for a in articles])
     for a, head in zip(articles, chunk.heads):
         a.drop_text(head)
+    chunk.heads = []  # dropped here, so that the texts are not sent: the articles carry their heads
     return chunk, articles
 
 
