@@ -370,3 +370,24 @@ def test_a_fork_waits_for_the_band_search_started_ahead(monkeypatch):
         os._exit(0)
     os.waitpid(pid, 0)
     assert finished == [(0.5, 128)]  # the fork waited for it
+
+
+def test_a_large_folder_read_in_pieces_by_the_processes_gives_the_one_job_groups(tmp_path, monkeypatch):
+    from dedup import parallel, pipeline
+    from dedup.formats import to_json
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    records = [r for r in saudinewsnet_records() if r["content"].strip()][:2300]
+    for k, r in enumerate(records):
+        (folder / f"{k:05d}.txt").write_text(r["content"], encoding="utf-8")
+    (folder / "00100-empty.txt").write_bytes(b"")  # reported by the process that reads it, in order
+    in_pieces = []
+    monkeypatch.setattr(pipeline, "read_and_analyze", lambda *a, **k: in_pieces.append(1) or parallel.read_and_analyze(*a, **k))
+    seen_one, seen_two = [], []
+    one = cluster(str(folder), jobs=1, keep_text=False, on_problem=seen_one.append)
+    two = cluster(str(folder), jobs=2, keep_text=False, on_problem=seen_two.append)
+    assert in_pieces == [1]  # only the two-job run, in pieces of 200 files
+    assert to_json(two) == to_json(one)
+    assert seen_two == seen_one and [p.source for p in seen_two] == ["00100-empty.txt"]
+    assert [a.id for a in two.articles] == [a.id for a in one.articles] and len(two.articles) == 2300
