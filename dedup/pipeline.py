@@ -298,10 +298,9 @@ def cluster(
                 articles.extend(first)
         if not streamed:
             result = _cluster_articles(articles, settings, problems, progress, jobs, keep_text, spill=spill)
-        else:  # a large input: read again in batches while analyzed, never held whole
+        else:  # a large input: read by the processes (or in batches here), held whole only up to a bound
             first.close()
             del articles
-            passes = iter([report, lambda p: None])  # the second reading finds the same problems
             with _timer(timings, "read+strip+analyze+sign"):
                 try:
                     pieces = plan_pieces(paths, PIECE_BYTES)
@@ -310,6 +309,7 @@ def cluster(
                     if pieces is not None:  # each process reads its own pieces
                         articles, done = read_and_analyze(pieces, fields, report, *analysis)
                     else:
+                        passes = iter([report, lambda p: None])  # a second reading finds the same problems
                         articles, done = stream_and_analyze(lambda: read(paths, fields, next(passes)), *analysis)
                 except InputChanged as exc:
                     raise InputChanged(f"{', '.join(map(str, paths))}: {exc}") from None
