@@ -70,10 +70,12 @@ class Article:
 
 @dataclass(frozen=True)
 class ReadProblem:
-    """A document that could not be read; reported, never silently dropped."""
+    """A document that could not be read, or was read with a fault repaired (``kept``: invalid
+    bytes or lone surrogates replaced by U+FFFD); reported, never silently dropped."""
 
     source: str
     problem: str
+    kept: bool = False
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return f"{self.source}: {self.problem}"

@@ -51,7 +51,10 @@ def _err(message: str) -> None:
 
 
 def _problem(p: ReadProblem) -> None:
-    _err(f"dedup: cannot read {p.source}: {p.problem}")
+    if p.kept:
+        _err(f"dedup: read {p.source} with a fault repaired: {p.problem}")
+    else:
+        _err(f"dedup: cannot read {p.source}: {p.problem}")
 
 
 def _write(text: str, out: Optional[Path]) -> None:
@@ -161,8 +164,9 @@ def cluster(
         _err(f"dedup: wrote {out}")
     else:
         _write(WRITERS[format.value](result, explain), out)
-    if result.problems:
-        _err(f"dedup: {len(result.problems)} document(s) could not be read (listed above)")
+    unread = sum(not p.kept for p in result.problems)
+    if unread:
+        _err(f"dedup: {unread} document(s) could not be read (listed above)")
 
 
 @app.command()

@@ -67,7 +67,8 @@ def to_json(result: ClusterResult, explain: bool = False) -> str:
     doc = {
         "summary": result.summary,
         "groups": [group_dict(result, n, g, explain) for n, g in enumerate(result.groups, 1)],
-        "unreadable": [{"source": p.source, "problem": p.problem} for p in result.problems],
+        "unreadable": [{"source": p.source, "problem": p.problem} for p in result.problems if not p.kept],
+        "repaired": [{"source": p.source, "problem": p.problem} for p in result.problems if p.kept],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 

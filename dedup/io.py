@@ -14,6 +14,7 @@ import gzip
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -260,6 +261,68 @@ def _record_article(record: dict, fields: FieldMap, source: str, fallback_id: st
     )
 
 
+#: Records nested deeper than this are refused: an article's fields are strings, and a line of
+#: 200,000 opening brackets would otherwise exhaust the parser's stack.
+MAX_DEPTH = 64
+_LONE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _depth(value: object) -> int:
+    """How deeply ``value`` nests lists and objects (a string or number is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_DEPTH:
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+def _mend_surrogates(value: object) -> tuple[object, bool]:
+    """``value`` with lone UTF-16 surrogates (valid JSON escapes that no UTF-8 text can hold)
+    replaced by U+FFFD, and whether any was."""
+    if isinstance(value, str):
+        mended = _SURROGATE.sub("\ufffd", value)
+        return mended, mended != value
+    if isinstance(value, dict):
+        pairs = [(_mend_surrogates(k), _mend_surrogates(v)) for k, v in value.items()]
+        return {k: v for (k, _), (v, _) in pairs}, any(a or b for (_, a), (_, b) in pairs)
+    if isinstance(value, list):
+        items = [_mend_surrogates(v) for v in value]
+        return [v for v, _ in items], any(c for _, c in items)
+    return value, False
+
+
+def parse_record(line: str, fields: FieldMap, where: str) -> tuple[Article, list[str]]:
+    """The article of one JSON Lines record, and the faults repaired in it.
+
+    Raises
+    ------
+    ValueError
+        Invalid JSON, nested more than :data:`MAX_DEPTH` levels, not an object, or no text:
+        the message says which.
+    """
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        raise ValueError(f"record nested more than {MAX_DEPTH} levels deep") from None
+    notes = []
+    if line.count("[") + line.count("{") > MAX_DEPTH and _depth(record) > MAX_DEPTH:
+        raise ValueError(f"record nested more than {MAX_DEPTH} levels deep")
+    if _LONE_ESCAPE.search(line):
+        record, mended = _mend_surrogates(record)
+        if mended:
+            notes.append("lone UTF-16 surrogate escape(s) replaced by U+FFFD")
+    return _record_article(record, fields, where, where), notes
+
+
 def _read_jsonl(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
     with _open_records(path) as handle:
         yield from _json_lines(handle, 1, name, fields, on_problem)
@@ -273,11 +336,13 @@ def _json_lines(lines: Iterable[str], first: int, name: str, fields: FieldMap, o
             continue
         where = f"{name}:{lineno}"
         try:
-            yield _record_article(json.loads(line), fields, where, where)
-        except json.JSONDecodeError as exc:
-            on_problem(ReadProblem(where, f"invalid JSON: {exc.msg}"))
+            article, notes = parse_record(line, fields, where)
         except ValueError as exc:
             on_problem(ReadProblem(where, str(exc)))
+            continue
+        for note in notes:
+            on_problem(ReadProblem(where, note, kept=True))
+        yield article
 
 
 def _read_csv(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:

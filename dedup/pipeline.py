@@ -69,7 +69,8 @@ class ClusterResult:
         multi = [g for g in self.groups if len(g.members) > 1]
         return {
             "articles": len(self.articles),
-            "unreadable": len(self.problems),
+            "unreadable": sum(not p.kept for p in self.problems),
+            "repaired": sum(p.kept for p in self.problems),
             "groups": len(self.groups),
             "duplicate_groups": sum(1 for g in multi if g.relation == "duplicate"),
             "variant_groups": sum(1 for g in multi if g.relation == "variant"),
