@@ -94,6 +94,27 @@ class _Progress:
             self.bar.__exit__(*exc)
 
 
+@contextmanager
+def _job_errors():
+    """A grouping job's failures as one message and an exit code: the input (2), or the job
+    itself (5: the engine, the spill folder, a lost worker process, memory)."""
+    from .parallel import WorkerLost
+    from .spill import SpillError
+
+    try:
+        yield
+    except (EngineError, SpillError, WorkerLost) as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_ENGINE)
+    except MemoryError:
+        _err("dedup: out of memory; with a large input, give --spill-dir FOLDER (the job's largest arrays kept in "
+             "files) or fewer --jobs")
+        raise typer.Exit(EXIT_ENGINE)
+    except (InputError, ValueError) as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_INPUT)
+
+
 FieldOpt = Annotated[Optional[str], typer.Option(help="JSONL/CSV field holding the id (default: id)")]
 
 
@@ -126,7 +147,6 @@ def cluster(
     """
     from .formats import WRITERS, write_parquet
     from .pipeline import cluster as run
-    from .spill import SpillError
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="dedup: %(message)s")
     fields = FieldMap(id_field, text_field, title_field, outlet_field, date_field)
@@ -144,18 +164,12 @@ def cluster(
     if scheduler and engine is not Engine.dask:
         _err("dedup: --scheduler is for --engine dask")
         raise typer.Exit(EXIT_INPUT)
-    try:
+    with _job_errors():
         settings = Settings(shingle_size=shingle_size, num_perm=num_perm, seed=seed)
         with _Progress(True) as progress:
             result = run([str(p) for p in paths], settings, fields, on_problem=_problem, progress=progress, jobs=jobs,
                          engine=engine.value, scheduler=scheduler, keep_text=explain,
                          spill_dir=None if spill_dir is None else str(spill_dir))
-    except (EngineError, SpillError) as exc:
-        _err(f"dedup: {exc}")
-        raise typer.Exit(EXIT_ENGINE)
-    except (InputError, ValueError) as exc:
-        _err(f"dedup: {exc}")
-        raise typer.Exit(EXIT_INPUT)
     if not result.articles:
         _err("dedup: no readable articles in the input")
         raise typer.Exit(EXIT_INPUT)
@@ -223,13 +237,9 @@ def report(
     from .pipeline import cluster as run
     from .report import from_result, render
 
-    try:
-        with _Progress(True) as progress:
-            result = run([str(p) for p in paths], fields=FieldMap(text=text_field, outlet=outlet_field),
-                         on_problem=_problem, progress=progress)
-    except (InputError, ValueError) as exc:
-        _err(f"dedup: {exc}")
-        raise typer.Exit(EXIT_INPUT)
+    with _job_errors(), _Progress(True) as progress:
+        result = run([str(p) for p in paths], fields=FieldMap(text=text_field, outlet=outlet_field),
+                     on_problem=_problem, progress=progress)
     if group:
         unknown = [g for g in group if not 1 <= g <= len(result.groups)]
         if unknown:
@@ -281,11 +291,8 @@ def evaluate(
     except (OSError, ValueError) as exc:
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_INPUT)
-    try:
+    with _job_errors():
         result = run([str(p) for p in paths], on_problem=_problem, jobs=jobs, keep_text=False)
-    except (InputError, ValueError) as exc:
-        _err(f"dedup: {exc}")
-        raise typer.Exit(EXIT_INPUT)
     predicted = {result.articles[m].id: n for n, g in enumerate(result.groups) for m in g.members}
     if groups is not None:
         missing = sorted(set(groups) - set(predicted))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import os
-import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from dataclasses import dataclass
 
@@ -119,8 +120,50 @@ def return_freed_memory() -> None:
         pass
 
 
-def _pool(jobs: int):
-    return mp.get_context("fork").Pool(jobs)
+class WorkerLost(RuntimeError):
+    """A worker process ended before its work was done (killed: most often by the system's
+    out-of-memory killer). The job cannot go on without the part it held."""
+
+
+class _Workers:
+    """``jobs`` forked processes (they inherit :data:`_STATE`) that map a function over an
+    iterable in order, keeping at most ``jobs * IN_FLIGHT`` parts in flight, so that the input
+    is read as the work goes (the iterable is drawn in this process, between results).
+
+    Built on :class:`concurrent.futures.ProcessPoolExecutor`, which notices a worker that died
+    (:class:`~concurrent.futures.process.BrokenProcessPool`): a :class:`multiprocessing.Pool`
+    replaces the dead worker and waits forever for the part it held."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"))
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def imap(self, fn: Callable, items) -> Iterator:
+        """``fn(item)`` for each item, in order."""
+        items, pending = iter(items), deque()
+        try:
+            for item in islice(items, self.jobs * IN_FLIGHT):
+                pending.append(self.pool.submit(fn, item))
+            while pending:
+                result = pending.popleft().result()
+                for item in islice(items, 1):
+                    pending.append(self.pool.submit(fn, item))
+                yield result
+        except BrokenProcessPool as exc:
+            raise WorkerLost(
+                f"a worker process ended before its work was done ({exc.__class__.__name__}); it was most likely "
+                "killed by the system's out-of-memory killer: with a large input, give --spill-dir FOLDER "
+                "(the job's largest arrays kept in files) or fewer --jobs") from None
+
+
+def _pool(jobs: int) -> _Workers:
+    return _Workers(jobs)
 
 
 @dataclass
@@ -242,17 +285,14 @@ class _Hold:
         return None if held is None else [a for batch in held for a in batch]
 
 
-def _batches(articles: Iterator[Article], size: int, limit: threading.Semaphore, sent: deque | None,
-             hold: _Hold | None = None) -> Iterator[list]:
-    """Consecutive batches of ``size`` articles, each as what a process needs of it; at most
-    as many batches read ahead as ``limit`` allows (the pool's feeder would otherwise read the
-    whole input into its queue). ``sent`` receives each batch's articles, in order; ``hold``
-    keeps them while it has room."""
+def _batches(articles: Iterator[Article], size: int, sent: deque | None, hold: _Hold | None = None) -> Iterator[list]:
+    """Consecutive batches of ``size`` articles, each as what a process needs of it (drawn as
+    the work goes: :meth:`_Workers.imap`). ``sent`` receives each batch's articles, in order;
+    ``hold`` keeps them while it has room."""
     while True:
         batch = list(islice(articles, size))
         if not batch:
             return
-        limit.acquire()
         if hold is not None:
             hold.add(batch)
         if sent is None:
@@ -282,15 +322,13 @@ def stream_and_analyze(
     and not read again."""
     _STATE.clear()
     _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), signer=signer, keep_text=False)
-    limit = threading.Semaphore(jobs * IN_FLIGHT)
     first = _Identity()
     lines: Counter = Counter()
     shown = 0
     hold = _Hold(HOLD_CHARS if hold_chars is None else hold_chars)
     with _pool(jobs) as pool:
-        for part in pool.imap(_count_texts, _batches(first.of(read_articles()), STREAM_BATCH, limit, None, hold)):
+        for part in pool.imap(_count_texts, _batches(first.of(read_articles()), STREAM_BATCH, None, hold)):
             lines.update(part)
-            limit.release()
             if progress:  # how many were read so far (the reading runs ahead; the total is not known)
                 progress("read", first.count - shown, None)
                 shown = first.count
@@ -309,11 +347,10 @@ def stream_and_analyze(
     second = _Identity()
     with _pool(jobs) as pool:
         return_freed_memory()
-        for chunk in pool.imap(_analyze_texts, _batches(second.of(read_articles()), STREAM_BATCH, limit, sent)):
+        for chunk in pool.imap(_analyze_texts, _batches(second.of(read_articles()), STREAM_BATCH, sent)):
             batch = sent.popleft()
             done.add(chunk, batch, False, tick)
             articles.extend(batch)
-            limit.release()
     _STATE.clear()
     first.check(second)
     return articles, done.result()
