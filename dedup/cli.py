@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from contextlib import contextmanager
 from enum import Enum
@@ -14,6 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from .article import ReadProblem
+from .formats import terminal_safe
 from .io import FieldMap, InputError, read_one
 from .pipeline import EngineError, Settings
 
@@ -46,8 +48,10 @@ class CompareFormat(str, Enum):
     json = "json"
 
 
+EXIT_OUTPUT = 6  # the output could not be written (full disk, say); nothing half-written left behind
+
 def _err(message: str) -> None:
-    typer.echo(message, err=True)
+    typer.echo(terminal_safe(message), err=True)
 
 
 def _problem(p: ReadProblem) -> None:
@@ -57,12 +61,47 @@ def _problem(p: ReadProblem) -> None:
         _err(f"dedup: cannot read {p.source}: {p.problem}")
 
 
+def _check_out(out: Optional[Path]) -> None:
+    """Refuse, before any work, an ``--out`` that could not be written."""
+    if out is None:
+        return
+    folder = out.absolute().parent
+    if out.is_dir():
+        problem = "it is a folder"
+    elif not folder.is_dir():
+        problem = f"folder {folder} does not exist"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        problem = f"folder {folder} is not writable"
+    else:
+        return
+    _err(f"dedup: cannot write {out}: {problem}")
+    raise typer.Exit(EXIT_INPUT)
+
+
+@contextmanager
+def _replacing(out: Path):
+    """A temporary file beside ``out``, moved into its place only once written whole: a job that
+    fails while writing (a full disk) leaves ``out`` as it was and no partial file."""
+    tmp = out.absolute().parent / f".{out.name}.{os.getpid()}.tmp"
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        _err(f"dedup: cannot write {out}: {exc.strerror or exc} (nothing written; {out} left as it was)")
+        raise typer.Exit(EXIT_OUTPUT)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _err(f"dedup: wrote {out}")
+
+
 def _write(text: str, out: Optional[Path]) -> None:
     if out is None:
         sys.stdout.write(text)
-    else:
-        out.write_text(text, encoding="utf-8")
-        _err(f"dedup: wrote {out}")
+        return
+    with _replacing(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 class _Progress:
@@ -150,6 +189,7 @@ def cluster(
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="dedup: %(message)s")
     fields = FieldMap(id_field, text_field, title_field, outlet_field, date_field)
+    _check_out(out)
     if format is ClusterFormat.parquet:
         from .parquet import MissingPyArrow, require
 
@@ -174,8 +214,8 @@ def cluster(
         _err("dedup: no readable articles in the input")
         raise typer.Exit(EXIT_INPUT)
     if format is ClusterFormat.parquet:
-        write_parquet(result, out)
-        _err(f"dedup: wrote {out}")
+        with _replacing(out) as tmp:
+            write_parquet(result, tmp)
     else:
         _write(WRITERS[format.value](result, explain), out)
     unread = sum(not p.kept for p in result.problems)
@@ -211,8 +251,8 @@ def compare(
         f"tf-idf cosine {e['tfidf_cosine']:.2f}, fact score {e['fact_score']:.2f}"
     )
     for s in e["shared_sentences"][:5]:
-        typer.echo(f"  shared ({s['similarity']:.2f}): {s['a'][:120]}")
-        typer.echo(f"                  {s['b'][:120]}")
+        typer.echo(terminal_safe(f"  shared ({s['similarity']:.2f}): {s['a'][:120]}"))
+        typer.echo(terminal_safe(f"                  {s['b'][:120]}"))
 
 
 class ReportFormat(str, Enum):
@@ -237,6 +277,7 @@ def report(
     from .pipeline import cluster as run
     from .report import from_result, render
 
+    _check_out(out)
     with _job_errors(), _Progress(True) as progress:
         result = run([str(p) for p in paths], fields=FieldMap(text=text_field, outlet=outlet_field),
                      on_problem=_problem, progress=progress)
@@ -261,6 +302,7 @@ def diff(
     """
     from .report import diff as run, render
 
+    _check_out(out)
     try:
         a, b = read_one(file_a), read_one(file_b)
     except InputError as exc:

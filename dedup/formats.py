@@ -5,8 +5,27 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from .pipeline import ClusterResult
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters (terminal escape sequences among them) shown as
+    ``\\xNN``, so that an article or a file name cannot drive the terminal it is printed on.
+    Newlines and tabs stay."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """A CSV cell that a spreadsheet will not run as a formula: text starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (OWASP's advice for CSV
+    injection). Numbers stay numbers."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell
 
 
 def _member(result: ClusterResult, group, index: int) -> dict:
@@ -101,7 +120,8 @@ def to_csv(result: ClusterResult, explain: bool = False) -> str:
     for n, g in enumerate(result.groups, 1):
         for m in g.members:
             row = _member(result, g, m)
-            writer.writerow([n, g.relation, row["id"], row.get("outlet", ""), row.get("title", ""), row.get("duplicate_of", "")])
+            writer.writerow([spreadsheet_safe(c) for c in (n, g.relation, row["id"], row.get("outlet", ""),
+                                                           row.get("title", ""), row.get("duplicate_of", ""))])
     return buf.getvalue()
 
 
@@ -140,7 +160,7 @@ def to_table(result: ClusterResult, explain: bool = False) -> str:
         f"{s['articles']} articles: {s['duplicate_groups']} duplicate groups, {s['variant_groups']} variant groups, "
         f"{singles} unique" + (f", {s['unreadable']} unreadable" if s["unreadable"] else "")
     )
-    return "\n".join(lines) + "\n"
+    return terminal_safe("\n".join(lines) + "\n")
 
 
 WRITERS = {"table": to_table, "json": to_json, "jsonl": to_jsonl, "csv": to_csv}

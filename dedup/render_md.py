@@ -1,16 +1,23 @@
 """The variant report as Markdown that renders on a code-hosting site.
 
-Tables sit inside ``<div dir="rtl">`` so Arabic reads right to left; text is
-HTML-escaped and table pipes are escaped, so article text cannot break the page.
+Tables sit inside ``<div dir="rtl">`` so Arabic reads right to left. Article text is
+HTML-escaped, its Markdown punctuation backslash-escaped and its web addresses broken
+with a zero-width space, so that it can neither break the page nor bring in a remote
+image or a link (``![x](http://…)``, ``<http://…>``, a bare ``www.`` address).
 """
 
 from __future__ import annotations
 
+import re
 from html import escape
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!~-])")
+_ADDRESS = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)")
 
 
 def _cell(text: str) -> str:
-    return escape(text).replace("|", "&#124;").replace("\n", " ")
+    text = escape(_MARKDOWN.sub(r"\\\1", text.replace("\n", " ")), quote=False).replace("|", "&#124;")
+    return _ADDRESS.sub(lambda m: m.group() + "&#8203;", text)
 
 
 def _diff(ops: list[list[str]]) -> str:
