@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import os
+import signal
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -125,6 +126,30 @@ class WorkerLost(RuntimeError):
     out-of-memory killer). The job cannot go on without the part it held."""
 
 
+_PARENT_GONE = (b"dedup: the job's main process ended before its workers (killed: most likely by the system's "
+                b"out-of-memory killer); with a large input, give --spill-dir FOLDER or fewer --jobs\n")
+
+
+def _parent_gone(signum, frame) -> None:  # pragma: no cover - runs in a worker whose parent died
+    os.write(2, _PARENT_GONE)
+    os._exit(1)
+
+
+def _follow_parent(parent: int) -> None:
+    """In a worker: end with the job's process. Killed (the out-of-memory killer takes the
+    largest process, the parent), it would leave its workers waiting for work forever; Linux
+    sends them SIGTERM instead (``PR_SET_PDEATHSIG``), and they say why before they go."""
+    signal.signal(signal.SIGTERM, _parent_gone)
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the worker outlives a killed parent
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        _parent_gone(signal.SIGTERM, None)
+
+
 class _Workers:
     """``jobs`` forked processes (they inherit :data:`_STATE`) that map a function over an
     iterable in order, keeping at most ``jobs * IN_FLIGHT`` parts in flight, so that the input
@@ -136,7 +161,8 @@ class _Workers:
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
-        self.pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"))
+        self.pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_follow_parent,
+                                        initargs=(os.getpid(),))
 
     def __enter__(self) -> _Workers:
         return self

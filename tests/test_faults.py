@@ -26,6 +26,14 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _state(pid: int) -> str:
+    """A process's state letter (R, S, D, Z...), or "-" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return "-"
+
+
 def _write_records(path: Path, records: list[dict]) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for r in records:
@@ -173,3 +181,29 @@ def test_markdown_report_brings_in_no_remote_image_or_link(tmp_path):
     html = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"]).render(res.stdout)
     assert "<img" not in html and "<a href" not in html  # ... but brings in nothing
     assert "<a href" in MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"]).render(hostile)
+
+
+def test_killed_job_leaves_no_workers_behind(tmp_path):
+    """The job's own process killed with SIGKILL (the out-of-memory killer picks the largest):
+    its workers end too, with the hint, instead of waiting for work forever."""
+    src = tmp_path / "big.jsonl"
+    _write_records(src, saudinewsnet_records()[:12000])
+    proc = subprocess.Popen([*DEDUP, "cluster", str(src), "--jobs", "2", "--format", "json", "--out",
+                             str(tmp_path / "out.json")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    kids: list[int] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        kids = [k for k in _children(proc.pid) if _state(k) in "RSD"]
+        if len(kids) >= 2 and all(_state(k) in "RSD" for k in kids):  # workers at work, not between stages
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    assert len(kids) >= 2, "no worker processes were seen"
+    err = proc.communicate(timeout=30)[1]  # the pipe closes once the workers, which share it, have gone
+    end = time.monotonic() + 5  # a worker closes its files before it is seen dead
+    while any(_state(k) not in "Z-" for k in kids) and time.monotonic() < end:
+        time.sleep(0.05)
+    states = {k: _state(k) for k in kids}
+    assert all(s in "Z-" for s in states.values()), states  # gone, or dead and not yet reaped
+    assert "main process ended before its workers" in err and "--spill-dir" in err
+    assert "Traceback" not in err
