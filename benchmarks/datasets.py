@@ -46,7 +46,7 @@ def saudinewsnet(day: str | None = None, min_words: int = 1) -> Iterator[Article
             if len(r["content"].split()) < min_words:
                 continue
             yield Article(str(r["id"]), r["content"], title=r["title"], outlet=r["source"],
-                          published=r["date_extracted"][:10], meta={"url": r["url"]})
+                          published=r["date_extracted"][:10], meta={"url": r["url"], "time": r["date_extracted"]})
 
 
 # --- near-duplicate transformations -------------------------------------------------
