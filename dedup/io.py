@@ -7,7 +7,6 @@ becomes a :class:`~dedup.article.ReadProblem` handed to the caller's
 
 from __future__ import annotations
 
-import codecs
 import csv
 import glob
 import gzip
@@ -15,13 +14,17 @@ import io
 import json
 import os
 import re
+import stat
 import sys
+import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .article import Article, ReadProblem
+from .encoding import Utf8Scan, decode, decode_report, mend_line  # noqa: F401 (decode: read here before)
 
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -75,86 +78,6 @@ def holds_records(path: Path) -> bool:
     return _suffix(path) in RECORD_SUFFIXES
 
 
-def _looks_like_text(text: str) -> bool:
-    """Reject decodings full of control characters (binary data decoded by a lenient codec)."""
-    if not text:
-        return True
-    sample = text[:4000]
-    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t\f\v") or 0x80 <= ord(ch) < 0xA0)
-    return bad / len(sample) < 0.01
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes met in Arabic archives. Returns ``(text, encoding)``.
-
-    Tries, in order: a byte-order mark (UTF-8, UTF-16, UTF-32), strict UTF-8,
-    BOM-less UTF-16 (recognised by its NUL bytes), then Windows-1256.
-
-    Raises
-    ------
-    ValueError
-        When the bytes are binary or no candidate decodes them to text.
-    """
-    for bom, enc in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            try:
-                return data.decode(enc), enc
-            except UnicodeDecodeError as exc:
-                raise ValueError(f"starts with a {enc} byte-order mark but is not valid {enc}: {exc.reason}") from exc
-    nul = data.count(b"\x00")
-    if nul:
-        for enc in _utf16_guess(data):
-            try:
-                text = data.decode(enc)
-            except UnicodeDecodeError:
-                continue
-            if _looks_like_text(text):
-                return text, enc
-        raise ValueError("binary file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1256")
-        if _looks_like_text(text):
-            return text, "cp1256"
-    except UnicodeDecodeError:  # cp1256 leaves a few bytes undefined
-        pass
-    if len(data) % 2 == 0:  # BOM-less UTF-16 of pure Arabic has no NUL bytes at all
-        for enc in ("utf-16-le", "utf-16-be"):
-            try:
-                text = data.decode(enc)
-            except UnicodeDecodeError:
-                continue
-            if _looks_like_text(text) and _mostly_letters(text):
-                return text, enc
-    raise ValueError("undecodable: not UTF-8, UTF-16 or Windows-1256 text")
-
-
-def _utf16_guess(data: bytes) -> list[str]:
-    """UTF-16 byte orders consistent with where the NUL bytes fall (ASCII's high bytes)."""
-    if len(data) % 2:
-        return []
-    even, odd = data[0::2].count(b"\x00"), data[1::2].count(b"\x00")
-    if odd and not even:
-        return ["utf-16-le"]
-    if even and not odd:
-        return ["utf-16-be"]
-    return []
-
-
-def _mostly_letters(text: str) -> bool:
-    sample = text[:2000]
-    return sum(ch.isalpha() or ch.isspace() for ch in sample) / max(len(sample), 1) > 0.8
-
-
 def html_to_text(html: str) -> tuple[str, str]:
     """Main text and title of an HTML page, by trafilatura (boilerplate-aware extraction)."""
     import trafilatura  # imported here: only HTML inputs pay its import time
@@ -165,11 +88,52 @@ def html_to_text(html: str) -> tuple[str, str]:
     return text, title
 
 
-def _read_file(path: Path, ident: str) -> Article:
+#: A document file (.txt, .html) larger than this is reported and skipped, not read whole: a
+#: news article is a few kilobytes, and a file of gigabytes is not one.
+MAX_DOCUMENT_BYTES = 64 << 20
+
+#: Lines of one file whose repaired bytes are reported one by one; the rest are counted.
+MAX_FAULT_REPORTS = 10
+
+
+class _FaultLog:
+    """Reports the repaired lines of one file: the first :data:`MAX_FAULT_REPORTS` each by its
+    line, then (at :meth:`close`) how many more there were, so a file full of faults does not
+    bury the other problems."""
+
+    def __init__(self, name: str, on_problem: ProblemHandler, records: bool) -> None:
+        self.name, self.on_problem, self.records = name, on_problem, records
+        self.lines = 0
+
+    def add(self, line: int, what: str) -> None:
+        self.lines += 1
+        if self.lines <= MAX_FAULT_REPORTS:
+            where, what = (f"{self.name}:{line}", what) if self.records else (self.name, f"line {line}: {what}")
+            self.on_problem(ReadProblem(where, what, kept=True))
+
+    def close(self) -> None:
+        if self.lines > MAX_FAULT_REPORTS:
+            self.on_problem(ReadProblem(self.name, f"{self.lines - MAX_FAULT_REPORTS} more line(s) repaired "
+                                                   f"(the first {MAX_FAULT_REPORTS} are listed)", kept=True))
+
+
+def _report_faults(faults: list[tuple[int, str]], name: str, on_problem: ProblemHandler, records: bool) -> None:
+    """Report the ``(line, what)`` faults of a decoded text, one report per line."""
+    log, last = _FaultLog(name, on_problem, records), None
+    for line, what in faults:
+        if line != last:
+            log.add(line, what)
+            last = line
+    log.close()
+
+
+def _read_file(path: Path, ident: str, on_problem: ProblemHandler) -> Article:
     data = path.read_bytes()
     if not data.strip():
         raise ValueError("empty file")
-    text, encoding = decode(data)
+    decoded = decode_report(data)
+    text = decoded.text
+    _report_faults(decoded.faults, ident, on_problem, records=False)
     title = ""
     if _suffix(path) in HTML_SUFFIXES:
         text, title = html_to_text(text)
@@ -177,17 +141,26 @@ def _read_file(path: Path, ident: str) -> Article:
             raise ValueError("HTML page has no main text that could be extracted")
     if not text.strip():
         raise ValueError("empty file")
-    return Article(id=ident, text=text, title=title, path=str(path), meta={"encoding": encoding})
+    return Article(id=ident, text=text, title=title, path=str(path), meta={"encoding": decoded.encoding})
 
 
 _CHUNK = 1 << 22
 
+#: What a compressed stream raises where it was cut short or damaged. Files are read with
+#: ``read1``: a ``read`` of many bytes that meets the cut raises and loses what it had read.
+_STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
 
-def _streams_as_utf8(path: Path, opener) -> bool:
-    """Whether the file is UTF-8 without NUL bytes, read chunk by chunk (what :func:`decode`
-    would decide as UTF-8 for the whole file, byte-order mark included). Remembered for the
-    file as it is (path, size, modification time): a large input is read twice, and the check
-    is a pass over the whole file (12 s for 3.4 GB)."""
+
+def _opener(path: Path):
+    return gzip.open if path.name.lower().endswith(".gz") else open
+
+
+def _utf8_verdict(path: Path, opener) -> str:
+    """``"utf-8"`` (strict, no NUL byte), ``"mostly"`` (UTF-8 with a few faults, read with them
+    repaired) or ``""`` (decoded whole by :func:`~dedup.encoding.decode_report`): what the
+    whole file's bytes say (:class:`~dedup.encoding.Utf8Scan`), read chunk by chunk.
+    Remembered for the file as it is (path, size, modification time): a large input is read
+    twice, and the check is a pass over the whole file (12 s for 3.4 GB)."""
     try:
         st = path.stat()
     except OSError:
@@ -195,43 +168,83 @@ def _streams_as_utf8(path: Path, opener) -> bool:
     return _utf8_file(str(path.resolve()), st.st_size, st.st_mtime_ns, opener)
 
 
+def _streams_as_utf8(path: Path, opener) -> bool:
+    """Whether the file is strictly UTF-8 without NUL bytes (what can be cut in pieces)."""
+    return _utf8_verdict(path, opener) == "utf-8"
+
+
 @lru_cache(maxsize=256)
-def _utf8_file(resolved: str, size: int, mtime_ns: int, opener) -> bool:
+def _utf8_file(resolved: str, size: int, mtime_ns: int, opener) -> str:
     return _check_utf8(Path(resolved), opener)
 
 
-def _check_utf8(path: Path, opener) -> bool:
-    check = codecs.getincrementaldecoder("utf-8")()
+def _check_utf8(path: Path, opener) -> str:
+    scan = Utf8Scan()
     with opener(path, "rb") as fh:
-        first = True
-        while chunk := fh.read(_CHUNK):
-            if first and chunk.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                return False
-            first = False
-            if b"\x00" in chunk:
-                return False
-            try:
-                check.decode(chunk)
-            except UnicodeDecodeError:
-                return False
         try:
-            check.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
+            while chunk := fh.read1(_CHUNK):
+                scan.feed(chunk)
+        except _STREAM_ERRORS:
+            pass  # a stream cut short: judged on what it holds; the reading reports the cut
+    return scan.verdict()
 
 
-def _open_records(path: Path) -> io.TextIOBase:
+def _read_whole(path: Path, opener) -> tuple[bytes, Exception | None]:
+    """The bytes of a file, and the error that cut a compressed stream short (its bytes up to there)."""
+    parts = []
+    with opener(path, "rb") as fh:
+        try:
+            while chunk := fh.read1(_CHUNK):
+                parts.append(chunk)
+        except _STREAM_ERRORS as exc:
+            return b"".join(parts), exc
+    return b"".join(parts), None
+
+
+def _cut(lines: int, exc: Exception) -> str:
+    if lines == 0:
+        return f"not a readable gzip stream: {exc}"
+    return f"truncated gzip stream after line {lines}: {exc}"
+
+
+def _open_records(path: Path, name: str = "", on_problem: ProblemHandler | None = None) -> io.TextIOBase:
     """The text of a records file as a stream of lines. UTF-8 (checked in a first pass) is
     decoded as it is read, so a file of a million articles is never held whole (read whole,
-    it took three copies of itself: bytes, text and the buffer over it); other encodings
-    are decoded whole by :func:`decode`."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    if _streams_as_utf8(path, opener):
-        return io.TextIOWrapper(opener(path, "rb"), encoding="utf-8-sig", newline="")
-    with opener(path, "rb") as fh:
-        text, _ = decode(fh.read())
-    return io.StringIO(text, newline="")
+    it took three copies of itself: bytes, text and the buffer over it); mostly UTF-8 too, its
+    invalid bytes kept as lone surrogates (``surrogateescape``) for :func:`_record_lines` to
+    repair and report line by line. Other encodings are decoded whole by
+    :func:`~dedup.encoding.decode_report`, their faults and a cut stream reported here."""
+    report = on_problem or (lambda p: None)
+    opener = _opener(path)
+    verdict = _utf8_verdict(path, opener)
+    if verdict:
+        errors = "surrogateescape" if verdict == "mostly" else "strict"
+        return io.TextIOWrapper(opener(path, "rb"), encoding="utf-8-sig", errors=errors, newline="")
+    data, cut = _read_whole(path, opener)
+    decoded = decode_report(data)
+    _report_faults(decoded.faults, name, report, records=True)
+    if cut is not None:  # the last line, cut in two, is left out: it is not a record
+        decoded.text = decoded.text[: max(decoded.text.rfind("\n"), decoded.text.rfind("\r")) + 1]
+        report(ReadProblem(name, _cut(len(io.StringIO(decoded.text, newline="").readlines()), cut)))
+    return io.StringIO(decoded.text, newline="")
+
+
+def _record_lines(path: Path, name: str, on_problem: ProblemHandler) -> Iterator[str]:
+    """The lines of a records file (see :func:`_open_records`), faulty bytes repaired and
+    reported by line; a compressed stream cut short ends the lines, reported after the last."""
+    with _open_records(path, name, on_problem) as handle:
+        mend = getattr(handle, "errors", "strict") == "surrogateescape"
+        faults = _FaultLog(name, on_problem, records=True)
+        lineno = 0
+        try:
+            for lineno, line in enumerate(handle, 1):
+                if mend and (what := mend_line(line))[1]:
+                    line = what[0]
+                    faults.add(lineno, "; ".join(what[1]))
+                yield line
+        except _STREAM_ERRORS as exc:
+            on_problem(ReadProblem(name, _cut(lineno, exc)))
+        faults.close()
 
 
 @lru_cache(maxsize=64)
@@ -324,8 +337,7 @@ def parse_record(line: str, fields: FieldMap, where: str) -> tuple[Article, list
 
 
 def _read_jsonl(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
-    with _open_records(path) as handle:
-        yield from _json_lines(handle, 1, name, fields, on_problem)
+    yield from _json_lines(_record_lines(path, name, on_problem), 1, name, fields, on_problem)
 
 
 def _json_lines(lines: Iterable[str], first: int, name: str, fields: FieldMap, on_problem: ProblemHandler
@@ -345,22 +357,104 @@ def _json_lines(lines: Iterable[str], first: int, name: str, fields: FieldMap, o
         yield article
 
 
-def _read_csv(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    with _open_records(path) as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames:
-            on_problem(ReadProblem(name, "CSV file has no header row"))
-            return
-        for record in reader:
-            where = f"{name}:{reader.line_num}"
-            if None in record:
-                on_problem(ReadProblem(where, "row has more cells than the header"))
-                continue
+class _Tape:
+    """The lines handed to a CSV reader, those of the record being read kept, so that a record
+    that swallowed the rest of the file (a quote never closed) can be given back: the lines
+    after the one where the quote opened are read again, as rows. Counts physical lines."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.source = iter(lines)
+        self.replay: deque[str] = deque()
+        self.record: list[str] = []
+        self.line = 0  # the number of the last line handed out
+        self.ended = False
+
+    def __iter__(self) -> _Tape:
+        return self
+
+    def __next__(self) -> str:
+        if self.replay:
+            line = self.replay.popleft()
+        else:
             try:
-                yield _record_article(record, fields, where, where)
-            except ValueError as exc:
-                on_problem(ReadProblem(where, str(exc)))
+                line = next(self.source)
+            except StopIteration:
+                self.ended = True
+                raise
+        self.record.append(line)
+        self.line += 1
+        return line
+
+    def next_record(self) -> None:
+        """The record read so far is done with."""
+        self.record.clear()
+
+    def unclosed_quote(self) -> tuple[int, int]:
+        """After a record of several lines was refused: the first line of the record and the
+        line where its unclosed quote opened (quotes inside a quoted field are doubled, so it is
+        the last line where the count of quotes so far turns odd). The lines after that one are
+        given back, to be read again."""
+        first = self.line - len(self.record) + 1
+        opened, odd = 0, False
+        for k, line in enumerate(self.record):
+            flips = line.count('"') % 2 == 1
+            if flips and not odd:
+                opened = k
+            odd ^= flips
+        self.replay.extendleft(reversed(self.record[opened + 1:]))
+        self.line = first + opened
+        self.ended = False
+        self.record.clear()
+        return first, first + opened
+
+
+def _read_csv(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
+    """The articles of a CSV file. Quoting is read strictly: a quote never closed would swallow
+    every record after it into one field; it is reported by the line where it opened, and the
+    lines after that one are read as rows."""
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    tape = _Tape(_record_lines(path, name, on_problem))
+    reader = csv.DictReader(tape, strict=True)
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        on_problem(ReadProblem(f"{name}:1", f"CSV header row unreadable: {exc}"))
+        return
+    if not header:
+        on_problem(ReadProblem(name, "CSV file has no header row"))
+        return
+    while True:
+        tape.next_record()
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            _csv_error(tape, exc, name, on_problem)
+            continue
+        where = f"{name}:{tape.line}"
+        if None in record:
+            on_problem(ReadProblem(where, "row has more cells than the header"))
+            continue
+        try:
+            yield _record_article(record, fields, where, where)
+        except ValueError as exc:
+            on_problem(ReadProblem(where, str(exc)))
+
+
+def _csv_error(tape: _Tape, exc: csv.Error, name: str, on_problem: ProblemHandler) -> None:
+    """Report a record the CSV reader refused. A record of many lines was refused because a
+    quote opened in it (a stray one, never meant to open a field) met the end of the file or
+    another quote that was meant to open one: it is read on from the line after the opening one."""
+    if len(tape.record) == 1:
+        on_problem(ReadProblem(f"{name}:{tape.line}", f"CSV quoting error: {exc}"))
+        return
+    ended, last = tape.ended, tape.line
+    first, opened = tape.unclosed_quote()
+    runs = "is never closed" if ended else f"runs on to line {last}, where {exc}"
+    on_problem(ReadProblem(f"{name}:{opened}", f"CSV quoting error: the quote opened on line {opened} {runs}; "
+                                               f"the record from line {first} is skipped and the lines after "
+                                               f"line {opened} are read as rows"))
 
 
 def _read_parquet(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
@@ -374,30 +468,123 @@ def _read_parquet(path: Path, name: str, fields: FieldMap, on_problem: ProblemHa
             on_problem(ReadProblem(where, str(exc)))
 
 
-def _files_under(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(root) / name
+class Skipped(str):
+    """The id of an entry that a folder's walk does not read (a hidden file, a symbolic link…),
+    carrying the reason. It takes the entry's place in the reading order like any file's id,
+    into pieces and other processes, and :func:`read_path` reports it there: wherever the
+    input is read, the same problems come in the same order."""
+
+    reason: str
+
+    def __new__(cls, ident: str, reason: str) -> Skipped:
+        self = super().__new__(cls, ident)
+        self.reason = reason
+        return self
+
+    def __reduce__(self):
+        return Skipped, (str(self), self.reason)
+
+
+def _walk(folder: Path, tree: Path) -> Iterator[tuple[Path, str | None]]:
+    """Every entry under ``folder`` in sorted order (a folder's own entries, then its
+    sub-folders'), with the reason it is skipped or ``None``. Symbolic links are not followed,
+    so no loop is possible: one to a place inside ``tree`` (the resolved folder walked) names
+    what is read there anyway, one to outside leaves the input."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        yield folder, f"folder cannot be read: {exc.strerror or exc}"
+        return
+    subfolders = []
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            kind = "folder" if entry.is_dir() else "file"
+            yield path, f"hidden {kind} skipped (names starting with '.' are not read inside a folder)"
+        elif entry.is_symlink():
+            yield path, _link_reason(path, tree)
+        elif entry.is_dir(follow_symlinks=False):
+            subfolders.append(path)
+        else:
+            yield path, None
+    for sub in subfolders:
+        yield from _walk(sub, tree)
+
+
+def _link_reason(link: Path, tree: Path) -> str:
+    """Why the symbolic link ``link`` met in the walk of ``tree`` is skipped."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing target, or a loop of links
+        return "broken symbolic link skipped"
+    if target == tree or tree in target.parents:
+        return f"symbolic link skipped: it points to {target.relative_to(tree).as_posix() or '.'}, read there"
+    return f"symbolic link to outside the folder skipped ({target})"
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why ``path`` is not read at all, or ``None``: only regular files are, and a document
+    file up to :data:`MAX_DOCUMENT_BYTES`. Checked by ``stat`` before opening: opening a FIFO
+    waits for a writer, and a device (``/dev/zero``) never ends."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a file")
+        return f"not a regular file ({kind}), skipped"
+    if not holds_records(path) and st.st_size > MAX_DOCUMENT_BYTES:
+        return (f"document file of {st.st_size:,} bytes skipped: larger than {MAX_DOCUMENT_BYTES:,} "
+                "(a news article is a few kilobytes)")
+    return None
+
+
+class _Counted:
+    """A problem handler that counts the problems of documents not read."""
+
+    def __init__(self, on_problem: ProblemHandler) -> None:
+        self.on_problem, self.unread = on_problem, 0
+
+    def __call__(self, problem: ReadProblem) -> None:
+        self.unread += not problem.kept
+        self.on_problem(problem)
 
 
 def read_path(path: Path, ident: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
-    """Articles from one file: a document, or a file of records."""
+    """Articles from one file: a document, or a file of records. A records file that gives
+    neither an article nor a problem (empty, blank lines only) is reported as such."""
+    if isinstance(ident, Skipped):
+        on_problem(ReadProblem(str(ident), ident.reason))
+        return
     suffix = _suffix(path)
     try:
-        if suffix in {".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"}:
-            yield from _read_jsonl(path, ident, fields, on_problem)
-        elif suffix in {".csv", ".csv.gz"}:
-            yield from _read_csv(path, ident, fields, on_problem)
-        elif suffix == ".parquet":
-            yield from _read_parquet(path, ident, fields, on_problem)
+        if reason := _unreadable(path):
+            on_problem(ReadProblem(ident, reason))
+        elif holds_records(path):
+            yield from _read_records(path, suffix, ident, fields, on_problem)
         elif suffix in TEXT_SUFFIXES | HTML_SUFFIXES or suffix == "":
-            yield _read_file(path, ident)
+            yield _read_file(path, ident, on_problem)
         else:
             on_problem(ReadProblem(ident, f"unsupported file type {suffix!r} (expected .txt, .md, .html, .jsonl, .csv or .parquet)"))
     except (OSError, ValueError, EOFError, gzip.BadGzipFile) as exc:
         on_problem(ReadProblem(ident, str(exc) if isinstance(exc, ValueError) else f"cannot read: {exc}"))
+
+
+def _read_records(path: Path, suffix: str, name: str, fields: FieldMap, on_problem: ProblemHandler
+                  ) -> Iterator[Article]:
+    counted, read = _Counted(on_problem), 0
+    if suffix in {".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"}:
+        articles = _read_jsonl(path, name, fields, counted)
+    elif suffix in {".csv", ".csv.gz"}:
+        articles = _read_csv(path, name, fields, counted)
+    else:
+        articles = _read_parquet(path, name, fields, counted)
+    for article in articles:
+        read += 1
+        yield article
+    if not read and not counted.unread:
+        on_problem(ReadProblem(name, "no records (the file is empty or holds only blank lines)"))
 
 
 def sources(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str]]:
@@ -406,6 +593,8 @@ def sources(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str]]:
     Folders are walked recursively in sorted order and their files get ids
     relative to the folder; a file given directly keeps the path as given; a
     pattern (``shards/*.jsonl``) that is not itself a path is expanded, sorted.
+    What a folder's walk does not read (hidden files and folders, symbolic links) comes
+    with a :class:`Skipped` id, which :func:`read_path` reports.
 
     Raises
     ------
@@ -423,24 +612,35 @@ def sources(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str]]:
         if not root.exists():
             raise InputError(f"{raw}: no such file or folder")
         if root.is_dir():
-            yield from ((p, p.relative_to(root).as_posix()) for p in _files_under(root))
+            tree = root.resolve()
+            for p, skipped in _walk(root, tree):
+                ident = p.relative_to(root).as_posix()
+                yield p, ident if skipped is None else Skipped(ident, skipped)
         else:
             yield root, str(raw)
 
 
 class UniqueIds:
-    """Makes ids unique in reading order: an id met again becomes ``id#2``, ``id#3``… (reported)."""
+    """Makes ids unique in reading order: an id met again becomes ``id#2``, ``id#3``… (reported),
+    the first such name not already taken by an id read before (given or made), so that an
+    input holding both ``a1`` twice and ``a1#2`` keeps every id apart. The same input gives
+    the same names, wherever it is read."""
 
     def __init__(self) -> None:
-        self.seen: dict[str, int] = {}
+        self.seen: dict[str, int] = {}  # every id given out -> the next suffix to try for it
 
     def assign(self, article: Article, on_problem: ProblemHandler, where: str = "") -> None:
-        count = self.seen.get(article.id, 0) + 1
-        self.seen[article.id] = count
-        if count > 1:
-            new_id = f"{article.id}#{count}"
-            on_problem(ReadProblem(article.path or where, f"id {article.id!r} seen before; renamed {new_id!r}"))
-            article.id = new_id
+        count = self.seen.get(article.id)
+        if count is None:
+            self.seen[article.id] = 2
+            return
+        while f"{article.id}#{count}" in self.seen:
+            count += 1
+        self.seen[article.id] = count + 1
+        new_id = f"{article.id}#{count}"
+        self.seen[new_id] = 2
+        on_problem(ReadProblem(article.path or where, f"id {article.id!r} seen before; renamed {new_id!r}"))
+        article.id = new_id
 
 
 def read(
@@ -509,6 +709,14 @@ def _line_ranges(path: Path, name: str, size: int) -> list[Piece]:
     return out
 
 
+def _regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file (anything else is not opened: a FIFO would block)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def plan_pieces(paths: Iterable[str | os.PathLike], size: int) -> list[Piece] | None:
     """The input under ``paths`` (see :func:`sources`) as :class:`Piece` s of about ``size``
     bytes or :data:`FILES_PER_PIECE` document files, in reading order; ``None`` when a file of
@@ -530,7 +738,9 @@ def plan_pieces(paths: Iterable[str | os.PathLike], size: int) -> list[Piece] | 
 
     for path, ident in sources(paths):
         suffix = _suffix(path)
-        if suffix in _JSON_LINES and _streams_as_utf8(path, open):
+        if isinstance(ident, Skipped) or not _regular(path):  # reported where the piece is read
+            files.append((str(path), ident))
+        elif suffix in _JSON_LINES and path.stat().st_size > size and _streams_as_utf8(path, open):
             flush()
             out.extend(_line_ranges(path, ident, size))
         elif holds_records(path):
@@ -564,15 +774,19 @@ def read_piece(piece: Piece, fields: FieldMap, on_problem: ProblemHandler) -> It
     yield from _json_lines(io.StringIO(text, newline=""), first, name, fields, on_problem)
 
 
-def read_one(path: str | os.PathLike) -> Article:
-    """One document file, for ``compare`` and ``diff``. Raises :class:`InputError` if unreadable."""
+def read_one(path: str | os.PathLike, on_problem: ProblemHandler | None = None) -> Article:
+    """One document file, for ``compare`` and ``diff``. Raises :class:`InputError` if unreadable;
+    faults repaired in it go to ``on_problem``."""
     problems: list[ReadProblem] = []
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise InputError(f"{path}: no such file")
     articles = list(read_path(p, str(path), FieldMap(), problems.append))
-    if problems:
-        raise InputError(str(problems[0]))
+    unread = [q for q in problems if not q.kept]
+    if unread:
+        raise InputError(str(unread[0]))
+    for q in problems:
+        (on_problem or (lambda _: None))(q)
     if len(articles) != 1:
         raise InputError(f"{path}: expected one article, found {len(articles)}")
     return articles[0]
