@@ -207,3 +207,15 @@ def test_killed_job_leaves_no_workers_behind(tmp_path):
     assert all(s in "Z-" for s in states.values()), states  # gone, or dead and not yet reaped
     assert "main process ended before its workers" in err and "--spill-dir" in err
     assert "Traceback" not in err
+
+
+def test_closed_standard_output_is_an_exit_1_without_traceback(tmp_path):
+    src = tmp_path / "in.jsonl"
+    _write_records(src, _records())
+    r, w = os.pipe()
+    os.close(r)  # nobody reads: the first write fails with EPIPE
+    res = subprocess.run([*DEDUP, "cluster", str(src), "--format", "json"], stdout=w, stderr=subprocess.PIPE,
+                         text=True, timeout=300)
+    os.close(w)
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr
