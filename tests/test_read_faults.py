@@ -5,9 +5,9 @@ import gzip
 import io
 import json
 import os
+import pickle
 import threading
 
-import pytest
 from typer.testing import CliRunner
 
 import dedup.io
@@ -221,7 +221,9 @@ def test_pieces_report_the_skipped_entries_as_a_reading_whole_does(tmp_path):
     folder = _walked(tmp_path)
     want, want_problems = _read([folder])
     got, problems, ids = [], [], UniqueIds()
-    for piece in plan_pieces([str(folder)], 64):
+    pieces = plan_pieces([str(folder)], 64)
+    assert pickle.loads(pickle.dumps(pieces)) == pieces  # as sent to other processes, reasons included
+    for piece in pickle.loads(pickle.dumps(pieces)):
         for a in read_piece(piece, FieldMap(), problems.append):
             ids.assign(a, problems.append)
             got.append(a)
