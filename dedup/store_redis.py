@@ -3,17 +3,22 @@
 Layout under a key prefix (``redis://host:port/db?prefix=NAME``, default ``dedup``)::
 
     {p}:meta               string  JSON settings
-    {p}:doc:{id}           hash    grp, added, published, text_sig, terms_sig
+    {p}:doc:{id}           hash    grp, added, published, text_sig, terms_sig, keys, content, verdict
     {p}:b:{kind}:{band}:{key}  set  ids of the articles in that LSH bucket
     {p}:added              zset    id -> time added (for pruning by age)
 
 A batch is checked and recorded under the index's write lock (``{p}:lock``,
-``SET NX PX`` with a random token, released only by its holder, expiring by
-itself if a worker dies), so two workers adding the same story at the same
-moment cannot both record it as new. Signing, the expensive part, happens
-before the lock is taken; under it a batch costs three pipelined round trips
-(buckets, candidates, writes in one MULTI/EXEC) whatever its size. Watching the
-bucket keys instead (optimistic locking) was measured slower: WATCH on the
+``SET NX PX`` with a random token). The lock lives ``LOCK_MS`` (5 s) and a
+heartbeat thread renews it while its batch works, so a worker that died holding
+it delays the others by at most 5 s. It is *fenced*: the batch's writes are one
+server-side script that first checks the lock still holds the writer's token,
+and writes nothing otherwise. A worker paused past the lock's life (a stopped
+process, a long swap) whose lock was taken by another therefore cannot record
+its batch on top of the other's: its write is refused, and the batch is checked
+again under a new lock (``LockLost`` after three tries). Signing, the expensive
+part, happens before the lock is taken; under it a batch costs three pipelined
+round trips (recorded ids, buckets, candidates) and one script call. Watching
+the bucket keys instead (optimistic locking) was measured slower: WATCH on the
 ~30 keys per article made a 500-article batch cost the server more than the
 writes themselves (60 adds/s against 194 at 50 per batch).
 """
@@ -21,18 +26,49 @@ writes themselves (60 adds/s against 194 at 50 per batch).
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from .index import Entry, IndexBusy, IndexUnavailable, decode_sig, encode_sig
+from .index import Entry, IndexBusy, IndexError_, IndexFull, IndexUnavailable, LockLost, decode_sig, encode_sig
 
-#: The write lock expires by itself after this long (a worker that died holding it).
-LOCK_MS = 60_000
+log = logging.getLogger("dedup")
+
+#: The write lock's life: a worker that dies holding it delays the others this long at most.
+#: A live holder renews it every LOCK_MS / 3 while its batch works.
+LOCK_MS = 5_000
 #: A writer waits this long for the lock before reporting the index busy.
 LOCK_WAIT_S = 30.0
+#: A batch whose lock was lost before its writes is checked again this many times in all.
+TRIES = 3
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+_RENEW = ("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) "
+          "else return 0 end")
+#: A batch's writes, done only if the lock still holds the writer's token (the fence).
+#: ARGV: token, prefix, n, then per article: id, grp, added, published, text_sig, terms_sig,
+#: keys (JSON), content, verdict, m, and its m bucket keys.
+_WRITE = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then
+  return redis.error_reply('LOCKLOST the write lock expired or was taken by another worker')
+end
+local p, n, i = ARGV[2], tonumber(ARGV[3]), 4
+for _ = 1, n do
+  local id = ARGV[i]
+  redis.call('hset', p .. ':doc:' .. id, 'grp', ARGV[i + 1], 'added', ARGV[i + 2], 'published', ARGV[i + 3],
+             'text_sig', ARGV[i + 4], 'terms_sig', ARGV[i + 5], 'keys', ARGV[i + 6], 'content', ARGV[i + 7],
+             'verdict', ARGV[i + 8])
+  redis.call('zadd', p .. ':added', ARGV[i + 2], id)
+  local m = tonumber(ARGV[i + 9])
+  for b = 1, m do
+    redis.call('sadd', ARGV[i + 9 + b], id)
+  end
+  i = i + 10 + m
+end
+return n
+"""
 
 
 class RedisStore:
@@ -54,10 +90,31 @@ class RedisStore:
         return ":".join([self.prefix, *map(str, parts)])
 
     def _call(self, fn: Callable):
+        """Run ``fn``; the server's errors become the index's: what happened and what to do."""
+        r = self._redis
         try:
             return fn()
-        except (self._redis.ConnectionError, self._redis.TimeoutError) as exc:
+        except r.ResponseError as exc:
+            text = str(exc)
+            if text.startswith("OOM") or "maxmemory" in text:
+                raise IndexFull(f"{self.url}: the Redis server is out of memory (maxmemory); nothing of this "
+                                f"batch was recorded (prune the index or give the server memory, then re-run) "
+                                f"({exc})") from exc
+            if "LOCKLOST" in text:
+                raise LockLost(f"{self.url}: {text.split(' ', 1)[-1]} before the batch was written; "
+                               "nothing of it was recorded; try again") from exc
+            if "DB index is out of range" in text or "invalid DB index" in text:
+                raise IndexError_(f"{self.url}: the Redis server has no database {self._db()} ({exc})") from exc
+            raise IndexUnavailable(f"{self.url}: the Redis server refused the index's command ({exc})") from exc
+        except (r.ConnectionError, r.TimeoutError) as exc:
+            if "Invalid Database" in str(exc) or "DB index" in str(exc):
+                raise IndexError_(f"{self.url}: the Redis server has no database {self._db()} ({exc})") from exc
             raise IndexUnavailable(f"{self.url}: cannot reach the Redis server ({exc})") from exc
+        except r.RedisError as exc:  # a reply that is not Redis's protocol
+            raise IndexUnavailable(f"{self.url}: not a Redis server, or the connection broke ({exc!r})") from exc
+
+    def _db(self) -> str:
+        return urlsplit(self.url).path.strip("/") or "0"
 
     def close(self) -> None:
         self.r.close()
@@ -71,28 +128,38 @@ class RedisStore:
 
     # -- transaction view ----------------------------------------------------------
     def transaction(self, keys, work: Callable, write: bool):
-        bucket_keys = [self._k("b", kind, band, key) for kind, band, key in keys]
-
-        def attempt():
-            view = _View(self, keys, bucket_keys)
-            if not write:
-                return work(view)
-            token = uuid.uuid4().hex
-            deadline = time.monotonic() + LOCK_WAIT_S
-            while not self.r.set(self._k("lock"), token, nx=True, px=LOCK_MS):
-                if time.monotonic() > deadline:
-                    raise IndexBusy(f"{self.url}: another worker has held the index's write lock for {LOCK_WAIT_S:.0f} s")
-                time.sleep(0.002)
+        if not write:
+            return self._call(lambda: work(_View(self)))
+        for attempt in range(1, TRIES + 1):
             try:
-                result = work(view)
-                with self.r.pipeline(transaction=True) as pipe:
-                    view.flush(pipe)
-                    pipe.execute()
-                return result
-            finally:
-                self.r.eval(_RELEASE, 1, self._k("lock"), token)
+                return self._call(lambda: self._locked(work))
+            except LockLost:
+                if attempt == TRIES:
+                    raise
+                log.warning("%s: the write lock was lost before the batch was written (nothing written); "
+                            "checking the batch again", self.url)
 
-        return self._call(attempt)
+    def _locked(self, work: Callable):
+        """``work`` under the write lock, its writes fenced by the lock's token."""
+        lock, token = self._k("lock"), uuid.uuid4().hex
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while not self.r.set(lock, token, nx=True, px=LOCK_MS):
+            if time.monotonic() > deadline:
+                raise IndexBusy(f"{self.url}: another worker has held the index's write lock for {LOCK_WAIT_S:.0f} s")
+            time.sleep(0.002)
+        beat = _Heartbeat(self, lock, token)
+        try:
+            view = _View(self)
+            result = work(view)
+            if view.pending:
+                self.r.eval(_WRITE, 1, lock, token, self.prefix, *view.arguments())
+            return result
+        finally:
+            beat.stop()
+            try:
+                self.r.eval(_RELEASE, 1, lock, token)
+            except self._redis.RedisError:
+                pass  # the lock expires by itself within LOCK_MS
 
     # -- maintenance ---------------------------------------------------------------
     def _forget(self, ids: list[str]) -> int:
@@ -136,11 +203,35 @@ class RedisStore:
         return self._call(run)
 
 
+class _Heartbeat:
+    """Renews a held write lock every LOCK_MS / 3 until stopped, so that only a dead (or paused)
+    holder lets it expire."""
+
+    def __init__(self, store: RedisStore, lock: str, token: str) -> None:
+        self.store, self.lock, self.token = store, lock, token
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="dedup-lock-heartbeat", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        ms = LOCK_MS
+        while not self.stopped.wait(ms / 3000):
+            try:
+                if not self.store.r.eval(_RENEW, 1, self.lock, self.token, ms):
+                    return  # lost: the fenced write will be refused
+            except self.store._redis.RedisError:
+                return
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+
 class _View:
     """What :meth:`dedup.index.Index._run` sees inside one Redis transaction."""
 
-    def __init__(self, store: RedisStore, keys, bucket_keys) -> None:
-        self.s, self.keys, self.bucket_keys = store, keys, bucket_keys
+    def __init__(self, store: RedisStore) -> None:
+        self.s = store
         self.pending: list[tuple[Entry, list]] = []
 
     def _batch(self):
@@ -148,9 +239,9 @@ class _View:
 
     def candidates(self, keys):
         batch = self._batch()
-        for k in self.bucket_keys:
-            batch.smembers(k)
-        return {key: [m.decode() for m in members] for key, members in zip(self.keys, batch.execute()) if members}
+        for kind, band, key in keys:
+            batch.smembers(self.s._k("b", kind, band, key))
+        return {key: [m.decode() for m in members] for key, members in zip(keys, batch.execute()) if members}
 
     def entries(self, ids):
         batch = self._batch()
@@ -162,21 +253,20 @@ class _View:
                 out[i] = Entry(i, grp.decode(), float(added), pub.decode(), decode_sig(ts), decode_sig(ms))
         return out
 
-    def existing(self, ids):
+    def recorded(self, ids):
         batch = self._batch()
         for i in ids:
-            batch.exists(self.s._k("doc", i))
-        return {i for i, e in zip(ids, batch.execute()) if e}
+            batch.hmget(self.s._k("doc", i), "content", "verdict", "grp")
+        return {i: (c and c.decode(), v and v.decode(), g.decode())
+                for i, (c, v, g) in zip(ids, batch.execute()) if g is not None}
 
     def insert(self, entries):
         self.pending.extend(entries)
 
-    def flush(self, pipe) -> None:
+    def arguments(self) -> list:
+        args: list = [len(self.pending)]
         for e, keys in self.pending:
-            pipe.hset(self.s._k("doc", e.id), mapping={
-                "grp": e.group, "added": e.added, "published": e.published,
-                "text_sig": encode_sig(e.text_sig), "terms_sig": encode_sig(e.terms_sig),
-                "keys": json.dumps(keys)})
-            pipe.zadd(self.s._k("added"), {e.id: e.added})
-            for kind, band, key in keys:
-                pipe.sadd(self.s._k("b", kind, band, key), e.id)
+            args += [e.id, e.group, repr(e.added), e.published, encode_sig(e.text_sig), encode_sig(e.terms_sig),
+                     json.dumps(keys), e.content, e.verdict, len(keys)]
+            args += [self.s._k("b", kind, band, key) for kind, band, key in keys]
+        return args

@@ -45,7 +45,10 @@ def test_seeds_verdicts(location, seeds_dir):
         first = ix.add_many(arts)
         assert [v.verdict for v in first] == ["new"] * 5
         again = ix.check_many(list(read([str(seeds_dir)])))
-        assert [(v.verdict, v.of) for v in again] == [("duplicate", a.id) for a in arts]
+        # the same ids with the same text: their stored verdicts, marked as replays
+        assert [(v.verdict, v.of, v.replay) for v in again] == [("new", None, True)] * 5
+        copies = ix.check_many([Article(f"copy-{a.id}", a.text) for a in arts])
+        assert [(v.verdict, v.of) for v in copies] == [("duplicate", a.id) for a in arts]
         assert ix.stats()["documents"] == 5
     # a repost with other boilerplate and a trimmed tail is a duplicate of the original
     text = (seeds_dir / "001_c3ae010b9f71aa12.txt").read_text(encoding="utf-8")
@@ -200,7 +203,10 @@ def test_kill_9_during_a_large_add_leaves_a_consistent_index(tmp_path):
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         orphans = db.execute("SELECT COUNT(*) FROM bands WHERE rid NOT IN (SELECT rid FROM docs)").fetchone()[0]
         assert orphans == 0
-        assert ix.check(Article("k0-0", "نص رقم 0 0 " + " ".join(f"كلمة0x0x{k}" for k in range(30)))).verdict == "duplicate"
+        first = Article("k0-0", "نص رقم 0 0 " + " ".join(f"كلمة0x0x{k}" for k in range(30)))
+        assert ix.check(first).as_dict() == {"id": "k0-0", "verdict": "new", "of": None, "group": "k0-0",
+                                             "similarity": 0.0, "replay": True}
+        assert ix.check(Article("again", first.text)).verdict == "duplicate"
 
 
 def test_redis_restart_mid_run_keeps_acknowledged_writes(tmp_path):
@@ -215,7 +221,7 @@ def test_redis_restart_mid_run_keeps_acknowledged_writes(tmp_path):
             ix.add(Article("lost", BODY + " غير مسجل"))
         server.start()  # same port, same append-only file
         assert ix.stats()["documents"] == 30  # reconnected; nothing acknowledged was lost
-        assert ix.check(first[7]).of == "a7"
+        assert ix.check(Article("copy", first[7].text)).of == "a7"
         ix.close()
     finally:
         server.stop()
@@ -228,7 +234,7 @@ def test_cli_index_roundtrip_and_filter(tmp_path, seeds_dir, monkeypatch):
     res = runner.invoke(app, ["index", "add", path, str(seeds_dir)])
     assert res.exit_code == 0 and [json.loads(l)["verdict"] for l in res.stdout.splitlines()] == ["new"] * 5
     res = runner.invoke(app, ["index", "check", path, str(seeds_dir)])
-    assert [json.loads(l)["verdict"] for l in res.stdout.splitlines()] == ["duplicate"] * 5
+    assert [(json.loads(l)["verdict"], json.loads(l)["replay"]) for l in res.stdout.splitlines()] == [("new", True)] * 5
     assert json.loads(runner.invoke(app, ["index", "stats", path]).stdout)["documents"] == 5
     res = runner.invoke(app, ["index", "create", path, "--num-perm", "64"])
     assert res.exit_code == 3 and "incompatible" in res.stderr
