@@ -365,13 +365,16 @@ index_app = typer.Typer(
 )
 app.add_typer(index_app, name="index")
 
-EXIT_INDEX = 3  # missing index, incompatible settings
-EXIT_BUSY = 4  # index busy or server unreachable: retry later
+EXIT_INDEX = 3  # missing index, not an index, read-only, incompatible settings
+EXIT_BUSY = 4  # index busy, server unreachable, write lock lost: retry later
+EXIT_FULL = 7  # the index's storage is full (disk full, Redis out of memory)
+# EXIT_OUTPUT (6): stdout or the decisions file could not be written; the batch is recorded: re-run the same input
 
 
 @contextmanager
 def _index_errors():
-    from .index import IndexBusy, IndexError_, IndexUnavailable
+    from .index import IndexBusy, IndexError_, IndexFull, IndexUnavailable
+    from .ingest import OutputError
 
     try:
         yield
@@ -381,20 +384,60 @@ def _index_errors():
     except (IndexBusy, IndexUnavailable) as exc:
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_BUSY)
-    except InputError as exc:
+    except IndexFull as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_FULL)
+    except OutputError as exc:
+        _err(f"dedup: {exc}")
+        _quiet_stdout()
+        raise typer.Exit(EXIT_OUTPUT)
+    except (InputError, ValueError) as exc:
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_INPUT)
 
 
-def _verdict_lines(verdicts) -> None:
-    for v in verdicts:
-        sys.stdout.write(json.dumps(v.as_dict(), ensure_ascii=False) + "\n")
+def _quiet_stdout() -> None:
+    """Point a broken stdout at /dev/null, so that Python's last flush at exit does not fail again."""
+    import os
+
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (under a test runner)
+
+
+def _keep_days(value: Optional[float]) -> None:
+    from .index import check_keep_days
+
+    if value is not None:
+        try:
+            check_keep_days(value)
+        except ValueError as exc:
+            _err(f"dedup: --keep-days: {exc}")
+            raise typer.Exit(EXIT_INPUT)
+
+
+def _verdict_lines(batches) -> None:
+    """Each batch's verdicts on stdout as soon as it is committed; conflicts also on stderr."""
+    from .ingest import print_batches
+
+    def conflict(v) -> None:
+        if v.verdict == "conflict":
+            _err(f"dedup: {v.id}: already recorded with other text (conflict): not recorded")
+
+    counts = print_batches(batches, sys.stdout, conflict)
+    if counts["conflict"]:
+        _err(f"dedup: {counts['conflict']} article(s) in conflict with a recorded article of the same id")
 
 
 def _read_inputs(inputs: list[Path]):
     from .io import read
 
-    return list(read([str(p) for p in inputs], on_problem=_problem))
+    return read([str(p) for p in inputs], on_problem=_problem)
+
+
+BatchOpt = Annotated[int, typer.Option(help="Articles checked and recorded per transaction; each batch's verdicts are printed when it is committed.")]
 
 
 @index_app.command("create")
@@ -423,20 +466,26 @@ def index_create(
 
 @index_app.command("add")
 def index_add(
-    path: Annotated[str, typer.Argument(help="The index.")],
+    path: Annotated[str, typer.Argument(help="The index (made by `dedup index create`).")],
     inputs: Annotated[list[Path], typer.Argument(help="Folders, .jsonl or .csv files.")],
     keep_days: Annotated[Optional[float], typer.Option(help="Afterwards, forget articles added more than N days ago.")] = None,
+    batch: BatchOpt = 500,
 ) -> None:
-    """Check and record articles; one JSON verdict per article on stdout (new / duplicate / variant).
+    """Check and record articles; one JSON verdict per article on stdout (new, duplicate, variant;
+    conflict: the id is recorded with other text, and this one is not recorded).
+
+    Each batch's verdicts are printed once it is committed. An article already recorded (same id,
+    same text) gets its stored verdict back, marked "replay": re-running an interrupted add gives the
+    verdicts of an uninterrupted one.
 
     Example: dedup index add news.sqlite seeds/
     """
     from .index import Index
 
+    _keep_days(keep_days)
     with _index_errors():
-        articles = _read_inputs(inputs)
         with Index.open(path) as ix:
-            _verdict_lines(ix.add_many(articles))
+            _verdict_lines(ix.add_batches(_read_inputs(inputs), batch))
             if keep_days is not None:
                 _err(f"dedup: pruned {ix.prune(keep_days)} article(s) older than {keep_days} days")
 
@@ -445,17 +494,17 @@ def index_add(
 def index_check(
     path: Annotated[str, typer.Argument(help="The index.")],
     inputs: Annotated[list[Path], typer.Argument(help="Folders, .jsonl or .csv files.")],
+    batch: BatchOpt = 500,
 ) -> None:
-    """Verdicts for articles without recording them (the index is not changed).
+    """Verdicts for articles without recording them (the index is not changed; a read-only index will do).
 
     Example: dedup index check news.sqlite incoming/
     """
     from .index import Index
 
     with _index_errors():
-        articles = _read_inputs(inputs)
-        with Index.open(path) as ix:
-            _verdict_lines(ix.check_many(articles))
+        with Index.open(path, write=False) as ix:
+            _verdict_lines(ix.check_batches(_read_inputs(inputs), batch))
 
 
 @index_app.command("stats")
@@ -466,7 +515,7 @@ def index_stats(path: Annotated[str, typer.Argument(help="The index.")]) -> None
     """
     from .index import Index
 
-    with _index_errors(), Index.open(path) as ix:
+    with _index_errors(), Index.open(path, write=False) as ix:
         typer.echo(json.dumps(ix.stats(), ensure_ascii=False, indent=2))
 
 
@@ -488,7 +537,7 @@ def index_remove(
 @index_app.command("prune")
 def index_prune(
     path: Annotated[str, typer.Argument(help="The index.")],
-    keep_days: Annotated[float, typer.Option(help="Keep articles added in the last N days; forget the rest.")],
+    keep_days: Annotated[float, typer.Option(help="Keep articles added in the last N days (a number >= 0); forget the rest.")],
 ) -> None:
     """Evict articles by age, so an index that lives for years does not grow forever.
 
@@ -496,6 +545,7 @@ def index_prune(
     """
     from .index import Index
 
+    _keep_days(keep_days)
     with _index_errors(), Index.open(path) as ix:
         typer.echo(json.dumps({"pruned": ix.prune(keep_days)}))
 
@@ -503,50 +553,48 @@ def index_prune(
 @app.command("filter")
 def filter_(
     index: Annotated[str, typer.Option("--index", "-i", help="The index (SQLite file or redis:// URL); created if missing.")],
-    decisions: Annotated[Path, typer.Option(help="Side file: one JSON decision per input line, kept or not.")] = Path("decisions.jsonl"),
+    decisions: Annotated[Path, typer.Option(help="Side file (appended to): one JSON decision per input line, passed on or not.")] = Path("decisions.jsonl"),
     batch: Annotated[int, typer.Option(help="Records checked and recorded per transaction.")] = 200,
 ) -> None:
-    """Pass through only new articles: JSON Lines in on stdin, unique ones out on stdout.
+    """Pass through only new articles: JSON Lines in on stdin, the new ones out on stdout.
 
-    Every input line gets a decision in --decisions (new, duplicate, variant or unreadable), so nothing is
-    dropped without a record. Exit codes: 0 done; 2 bad arguments; 3 incompatible index; 4 index busy or
-    unreachable (the records of the failed batch are neither passed on nor recorded; rerun them).
+    Every input line gets a decision in --decisions, with its line number: new (passed on), duplicate,
+    variant, conflict (its id is recorded with other text: not recorded, not passed on) or unreadable
+    (not a record; a line with invalid UTF-8 is read with the bytes replaced, and says so).
+
+    At least once: each batch is recorded in the index, then its decisions and its new lines are written.
+    A run stopped in between (killed, stdout closed, disk full) leaves a batch recorded and maybe not
+    passed on; re-run the same input: a record already recorded gets its stored decision back, so the
+    new ones are passed on again (a record can come out twice, never zero times).
+
+    Exit codes: 0 done; 2 bad arguments; 3 not an index, read-only or incompatible; 4 index busy or
+    unreachable; 7 index storage full (4 and 7: the failed batch is not recorded); 6 stdout or the
+    decisions file could not be written (the batch is recorded; re-run the same input).
 
     Example: dedup filter --index news.sqlite < feed.jsonl > unique.jsonl
     """
-    from .io import FieldMap, _record_article
     from .index import Index
+    from .ingest import filter_lines, read_lines
 
-    with _index_errors(), Index.open(index, create=True) as ix, decisions.open("a", encoding="utf-8") as side:
-        pending: list[tuple[str, object]] = []
+    def conflict(v, line) -> None:
+        if v.verdict == "conflict":
+            _err(f"dedup: stdin:{line.number}: id {v.id} is already recorded with other text (conflict): "
+                 "not recorded, not passed on")
 
-        def flush() -> None:
-            good = [(line, art) for line, art in pending if art is not None]
-            verdicts = iter(ix.add_many([a for _, a in good], batch=max(len(good), 1)))
-            for line, art in pending:
-                if art is None:
-                    continue
-                v = next(verdicts)
-                side.write(json.dumps(v.as_dict(), ensure_ascii=False) + "\n")
-                if v.verdict == "new":
-                    sys.stdout.write(line if line.endswith("\n") else line + "\n")
-            side.flush()
-            sys.stdout.flush()
-            pending.clear()
-
-        for lineno, line in enumerate(sys.stdin, 1):
-            if not line.strip():
-                continue
-            try:
-                art = _record_article(json.loads(line), FieldMap(), f"stdin:{lineno}", f"stdin:{lineno}")
-            except (ValueError, json.JSONDecodeError) as exc:
-                _err(f"dedup: cannot read stdin:{lineno}: {exc}")
-                side.write(json.dumps({"line": lineno, "verdict": "unreadable", "problem": str(exc)}) + "\n")
-                continue
-            pending.append((line, art))
-            if len(pending) >= batch:
-                flush()
-        flush()
+    if batch < 1:
+        _err(f"dedup: --batch must be at least 1, got {batch}")
+        raise typer.Exit(EXIT_INPUT)
+    with _index_errors(), Index.open(index, create=True) as ix:
+        try:
+            side = decisions.open("a", encoding="utf-8")
+        except OSError as exc:
+            _err(f"dedup: cannot open the decisions file {decisions}: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_INPUT)
+        with side:
+            counts = filter_lines(ix, read_lines(sys.stdin.buffer, on_problem=_problem), sys.stdout.buffer, side,
+                                  batch, conflict)
+        _err("dedup: " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) if counts else
+             "dedup: no records on stdin")
 
 
 def main() -> None:  # pragma: no cover

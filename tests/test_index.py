@@ -249,7 +249,8 @@ def test_cli_index_roundtrip_and_filter(tmp_path, seeds_dir, monkeypatch):
     assert res.exit_code == 0, res.output
     assert [json.loads(l)["id"] for l in res.stdout.splitlines()] == ["n1"]
     decisions = [json.loads(l) for l in side.read_text(encoding="utf-8").splitlines()]
-    assert [d["verdict"] for d in decisions] == ["unreadable", "new", "duplicate", "duplicate"]
+    assert [(d["line"], d["verdict"]) for d in decisions] == [(1, "new"), (2, "unreadable"), (3, "duplicate"),
+                                                             (4, "duplicate")]
     assert runner.invoke(app, ["index", "remove", path, "n1"]).exit_code == 0
     assert runner.invoke(app, ["index", "prune", path, "--keep-days", "0"]).exit_code == 0
     assert json.loads(runner.invoke(app, ["index", "stats", path]).stdout)["documents"] == 0
