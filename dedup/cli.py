@@ -57,6 +57,8 @@ def _err(message: str) -> None:
 def _problem(p: ReadProblem) -> None:
     if p.kept:
         _err(f"dedup: read {p.source} with a fault repaired: {p.problem}")
+    elif "skipped" in p.problem:  # the walk's own reports: hidden entries, links, FIFOs and devices
+        _err(f"dedup: {p.source}: {p.problem}")
     else:
         _err(f"dedup: cannot read {p.source}: {p.problem}")
 
@@ -220,7 +222,7 @@ def cluster(
         _write(WRITERS[format.value](result, explain), out)
     unread = sum(not p.kept for p in result.problems)
     if unread:
-        _err(f"dedup: {unread} document(s) could not be read (listed above)")
+        _err(f"dedup: {unread} document(s) not read: unreadable or skipped (listed above)")
 
 
 @app.command()
@@ -236,7 +238,7 @@ def compare(
     from .compare import compare_articles
 
     try:
-        a, b = read_one(file_a), read_one(file_b)
+        a, b = read_one(file_a, _problem), read_one(file_b, _problem)
     except InputError as exc:
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_INPUT)
@@ -304,7 +306,7 @@ def diff(
 
     _check_out(out)
     try:
-        a, b = read_one(file_a), read_one(file_b)
+        a, b = read_one(file_a, _problem), read_one(file_b, _problem)
     except InputError as exc:
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_INPUT)

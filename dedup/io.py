@@ -548,7 +548,7 @@ class UniqueIds:
         self.seen[article.id] = count + 1
         new_id = f"{article.id}#{count}"
         self.seen[new_id] = 2
-        on_problem(ReadProblem(article.path or where, f"id {article.id!r} seen before; renamed {new_id!r}"))
+        on_problem(ReadProblem(article.path or where, f"id {article.id!r} seen before; renamed {new_id!r}", kept=True))
         article.id = new_id
 
 

@@ -213,8 +213,8 @@ def test_hidden_entries_symlinks_and_empty_records_files_are_reported(tmp_path):
     }
     res = CliRunner().invoke(app, ["cluster", str(folder), "-f", "jsonl"])
     assert res.exit_code == 0
-    assert "cannot read away: symbolic link to outside the folder skipped" in res.stderr
-    assert "cannot read .hidden.txt: hidden file skipped" in res.stderr
+    assert "dedup: away: symbolic link to outside the folder skipped" in res.stderr
+    assert "dedup: .hidden.txt: hidden file skipped" in res.stderr
 
 
 def test_pieces_report_the_skipped_entries_as_a_reading_whole_does(tmp_path):
