@@ -370,7 +370,8 @@ app.add_typer(index_app, name="index")
 EXIT_INDEX = 3  # missing index, not an index, read-only, incompatible settings
 EXIT_BUSY = 4  # index busy, server unreachable, write lock lost: retry later
 EXIT_FULL = 7  # the index's storage is full (disk full, Redis out of memory)
-# EXIT_OUTPUT (6): stdout or the decisions file could not be written; the batch is recorded: re-run the same input
+# 1 (stdout closed) and EXIT_OUTPUT (6: stdout or the decisions file could not be written): the batch
+# is recorded, re-run the same input
 
 
 @contextmanager
@@ -392,7 +393,7 @@ def _index_errors():
     except OutputError as exc:
         _err(f"dedup: {exc}")
         _quiet_stdout()
-        raise typer.Exit(EXIT_OUTPUT)
+        raise typer.Exit(1 if exc.closed else EXIT_OUTPUT)
     except (InputError, ValueError) as exc:
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_INPUT)
@@ -570,8 +571,8 @@ def filter_(
     new ones are passed on again (a record can come out twice, never zero times).
 
     Exit codes: 0 done; 2 bad arguments; 3 not an index, read-only or incompatible; 4 index busy or
-    unreachable; 7 index storage full (4 and 7: the failed batch is not recorded); 6 stdout or the
-    decisions file could not be written (the batch is recorded; re-run the same input).
+    unreachable; 7 index storage full (4 and 7: the failed batch is not recorded); 1 stdout closed, 6 stdout
+    or the decisions file could not be written (1 and 6: the batch is recorded; re-run the same input).
 
     Example: dedup filter --index news.sqlite < feed.jsonl > unique.jsonl
     """
@@ -592,9 +593,14 @@ def filter_(
         except OSError as exc:
             _err(f"dedup: cannot open the decisions file {decisions}: {exc.strerror or exc}")
             raise typer.Exit(EXIT_INPUT)
-        with side:
+        try:
             counts = filter_lines(ix, read_lines(sys.stdin.buffer, on_problem=_problem), sys.stdout.buffer, side,
                                   batch, conflict)
+        finally:
+            try:
+                side.close()
+            except OSError:
+                pass  # a failed write, reported already; every batch was flushed or reported
         _err("dedup: " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) if counts else
              "dedup: no records on stdin")
 

@@ -10,7 +10,8 @@ article's group. A verdict is:
 * ``variant`` of a stored article's group when the content-word Jaccard estimate
   is at least ``variant_threshold`` (and the dates, when both are known, are at
   most ``max_days`` apart);
-* ``new`` otherwise.
+* ``new`` otherwise;
+* ``conflict`` when the id is recorded already with other content (not recorded).
 
 Every recorded article keeps its verdict, keyed by its id and a hash of its
 content (:func:`content_key`). An article met again with the same id and the same

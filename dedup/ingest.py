@@ -23,7 +23,13 @@ from .io import FieldMap, parse_record
 
 
 class OutputError(Exception):
-    """Standard output or the decisions file could not be written (closed pipe, full disk)."""
+    """Standard output or the decisions file could not be written (closed pipe, full disk).
+
+    ``closed``: the reader went away (a broken pipe), rather than a failed write."""
+
+    def __init__(self, message: str, closed: bool = False) -> None:
+        super().__init__(message)
+        self.closed = closed
 
 
 @dataclass
@@ -72,14 +78,16 @@ def _write(stream, data, what: str, after: str) -> None:
     try:
         stream.write(data)
     except OSError as exc:  # BrokenPipeError, ENOSPC, EIO
-        raise OutputError(f"cannot write to {what} ({exc.strerror or exc}); {after}") from exc
+        raise OutputError(f"cannot write to {what} ({exc.strerror or exc}); {after}",
+                          isinstance(exc, BrokenPipeError)) from exc
 
 
 def _flush(stream, what: str, after: str) -> None:
     try:
         stream.flush()
     except OSError as exc:
-        raise OutputError(f"cannot write to {what} ({exc.strerror or exc}); {after}") from exc
+        raise OutputError(f"cannot write to {what} ({exc.strerror or exc}); {after}",
+                          isinstance(exc, BrokenPipeError)) from exc
 
 
 RERUN = "re-run the same input: the recorded ones get their stored verdicts back"

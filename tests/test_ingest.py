@@ -203,7 +203,7 @@ def test_filter_with_stdout_closed_fails_clearly_and_the_rerun_passes_the_batch_
         proc.stdout.close()  # the reader goes away
         err = proc.stderr.read().decode()
         proc.wait(60)
-    assert proc.returncode == 6, err
+    assert proc.returncode == 1, err
     assert "cannot write to standard output (Broken pipe)" in err and "re-run the same input" in err
     assert "Traceback" not in err
     decided = [json.loads(l) for l in side.read_text(encoding="utf-8").splitlines()]
@@ -410,3 +410,42 @@ def test_redis_wrong_database_or_not_a_redis_server(redis_server):
     assert res.exit_code == 4, res.output
     assert "not a Redis server" in res.stderr or "cannot reach the Redis server" in res.stderr
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def test_a_redis_index_of_format_1_opens_and_replays(redis_server):
+    url = f"{redis_server.url}?prefix=old{time.time_ns()}"
+    with Index.open(url, create=True) as ix:
+        ix.add_many([Article("a", BODY), Article("b", BODY)])
+        r, prefix = ix.store.r, ix.store.prefix
+    for ident in ("a", "b"):  # what format 1 kept of an article
+        r.hdel(f"{prefix}:doc:{ident}", "content", "verdict")
+    meta = json.loads(r.get(f"{prefix}:meta"))
+    r.set(f"{prefix}:meta", json.dumps({**meta, "format": 1}))
+    with Index.open(url) as ix:
+        vs = ix.add_many([Article("a", BODY), Article("b", BODY), Article("c", OTHER)])
+        assert [(v.verdict, v.of, v.replay) for v in vs] == [("new", None, True), ("recorded", "a", True),
+                                                              ("new", None, False)]
+    assert json.loads(r.get(f"{prefix}:meta"))["format"] == 2
+    r.set(f"{prefix}:meta", "not json")
+    res = CliRunner().invoke(app, ["index", "stats", url])
+    assert res.exit_code == 3 and "not a dedup index" in res.stderr
+
+
+def test_filter_with_a_full_decisions_disk_fails_clearly_and_the_rerun_passes_on(tmp_path):
+    feed = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _records(200))
+    index = str(tmp_path / "i.sqlite")
+    with _tmpfs(tmp_path / "small", "64k") as disk:
+        (disk / "filler").write_bytes(b"x" * (60 << 10))
+        res = subprocess.run(DEDUP + ["filter", "-i", index, "--decisions", str(disk / "d.jsonl"), "--batch", "50"],
+                             input=feed.encode(), capture_output=True)
+    err = res.stderr.decode()
+    assert res.returncode == 6, err
+    assert "cannot write to the decisions file (No space left on device)" in err and "Traceback" not in err
+    assert res.stdout == b""  # decisions first: nothing passed on without its decision
+    with Index.open(index, write=False) as ix:
+        assert ix.stats()["documents"] == 50  # the first batch, recorded
+    again = subprocess.run(DEDUP + ["filter", "-i", index, "--decisions", str(tmp_path / "d.jsonl"), "--batch", "50"],
+                           input=feed.encode(), capture_output=True, check=True).stdout.decode().splitlines()
+    fresh = subprocess.run(DEDUP + ["filter", "-i", str(tmp_path / "f.sqlite"), "--decisions", str(tmp_path / "f.jsonl")],
+                           input=feed.encode(), capture_output=True, check=True).stdout.decode().splitlines()
+    assert again == fresh
