@@ -44,6 +44,26 @@ LOCK_MS = 5_000
 LOCK_WAIT_S = 30.0
 #: A batch whose lock was lost before its writes is checked again this many times in all.
 TRIES = 3
+#: Articles forgotten, only if the lock still holds the writer's token. ARGV: token, prefix, then
+#: per article: id, m, and its m bucket keys (named in Python: the keys are 64-bit integers,
+#: which Lua's numbers cannot hold).
+_FORGET = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then
+  return redis.error_reply('LOCKLOST the write lock expired or was taken by another worker')
+end
+local p, i, n = ARGV[2], 3, 0
+while i <= #ARGV do
+  local id, m = ARGV[i], tonumber(ARGV[i + 1])
+  for b = 1, m do
+    redis.call('srem', ARGV[i + 1 + b], id)
+  end
+  redis.call('del', p .. ':doc:' .. id)
+  redis.call('zrem', p .. ':added', id)
+  n = n + 1
+  i = i + 2 + m
+end
+return n
+"""
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 _RENEW = ("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) "
           "else return 0 end")
@@ -141,17 +161,23 @@ class RedisStore:
     def transaction(self, keys, work: Callable, write: bool):
         if not write:
             return self._call(lambda: work(_View(self)))
+        return self._under_lock(work)
+
+    def _under_lock(self, work: Callable, fenced: Callable | None = None):
+        """``work`` (then ``fenced``) under the write lock, tried again when the lock was lost
+        before the writes (nothing was written then)."""
         for attempt in range(1, TRIES + 1):
             try:
-                return self._call(lambda: self._locked(work))
+                return self._call(lambda: self._locked(work, fenced))
             except LockLost:
                 if attempt == TRIES:
                     raise
                 log.warning("%s: the write lock was lost before the batch was written (nothing written); "
                             "checking the batch again", self.url)
 
-    def _locked(self, work: Callable):
-        """``work`` under the write lock, its writes fenced by the lock's token."""
+    def _locked(self, work: Callable, fenced: Callable | None = None):
+        """``work`` under the write lock, its writes fenced by the lock's token; ``fenced(lock,
+        token, result)``, when given, makes writes of its own, fenced alike, and gives the result."""
         lock, token = self._k("lock"), uuid.uuid4().hex
         deadline = time.monotonic() + LOCK_WAIT_S
         while not self.r.set(lock, token, nx=True, px=LOCK_MS):
@@ -164,7 +190,7 @@ class RedisStore:
             result = work(view)
             if view.pending:
                 self.r.eval(_WRITE, 1, lock, token, self.prefix, *view.arguments())
-            return result
+            return result if fenced is None else fenced(lock, token, result)
         finally:
             beat.stop()
             try:
@@ -173,33 +199,28 @@ class RedisStore:
                 pass  # the lock expires by itself within LOCK_MS
 
     # -- maintenance ---------------------------------------------------------------
-    def _forget(self, ids: list[str]) -> int:
-        def run():
+    def _forget(self, ids: Callable[[], list[str]]) -> int:
+        """Forget the articles ``ids()`` names, under the write lock (an add cannot record a
+        verdict against an article half forgotten), the deletions fenced like a batch's writes."""
+        def find(_view) -> list:
+            chosen = ids()
             pipe = self.r.pipeline()
-            for i in ids:
+            for i in chosen:
                 pipe.hmget(self._k("doc", i), "keys")
-            found = pipe.execute()
-            pipe = self.r.pipeline(transaction=True)
-            n = 0
-            for i, (keys,) in zip(ids, found):
-                if keys is None:
-                    continue
-                n += 1
-                for k in json.loads(keys):
-                    pipe.srem(self._k("b", *k), i)
-                pipe.delete(self._k("doc", i))
-                pipe.zrem(self._k("added"), i)
-            pipe.execute()
-            return n
+            args: list = []
+            for i, (keys,) in zip(chosen, pipe.execute()):
+                if keys is not None:
+                    buckets = [self._k("b", *k) for k in json.loads(keys)]
+                    args += [i, len(buckets), *buckets]
+            return args
 
-        return self._call(run)
+        return self._under_lock(find, lambda lock, token, args: self.r.eval(_FORGET, 1, lock, token, self.prefix, *args))
 
     def remove(self, ids: list[str]) -> int:
-        return self._forget(ids)
+        return self._forget(lambda: list(ids))
 
     def prune(self, before: float) -> int:
-        old = self._call(lambda: self.r.zrangebyscore(self._k("added"), "-inf", f"({before}"))
-        return self._forget([o.decode() for o in old])
+        return self._forget(lambda: [o.decode() for o in self.r.zrangebyscore(self._k("added"), "-inf", f"({before}")])
 
     def stats(self) -> dict:
         def run():
