@@ -126,3 +126,32 @@ def test_a_fenced_write_is_refused_whole_when_the_lock_is_gone(server, monkeypat
         stolen.append(1)
         verdicts = ix.add_many(arts, batch=20)
         assert [v.verdict for v in verdicts] == ["new"] * 20 and ix.stats()["documents"] == 20
+
+
+def test_remove_and_prune_wait_for_the_lock_and_are_fenced(server, monkeypatch):
+    """Forgetting articles takes the write lock like a batch does (an add holding it makes remove
+    wait), and its deletions are refused whole when the lock was taken meanwhile."""
+    url = f"{server.url}?prefix=r{time.time_ns()}"
+    arts = [Article(f"x{i}", f"نص الخبر رقم {i} " + " ".join(f"كلمة{i}x{k}" for k in range(30))) for i in range(6)]
+    with Index.open(url, create=True) as ix:
+        ix.add_many(arts, batch=6)
+        r, lock = ix.store.r, ix.store._k("lock")
+        r.set(lock, "another-writer", px=1500)  # a batch of another worker in progress
+        start = time.monotonic()
+        assert ix.remove(["x0", "nope"]) == 1
+        assert time.monotonic() - start >= 1.0  # waited for the other writer's lock to go
+        assert ix.stats()["documents"] == 5
+        real_eval = r.eval
+
+        def steal_then_eval(script, *args):  # the lock taken by another between the reads and the deletions
+            if script is store_redis._FORGET:
+                r.set(lock, "someone-else", px=50)
+            return real_eval(script, *args)
+
+        monkeypatch.setattr(r, "eval", steal_then_eval)
+        with pytest.raises(LockLost):
+            ix.remove(["x1"])
+        monkeypatch.undo()
+        assert ix.stats()["documents"] == 5 and r.exists(ix.store._k("doc", "x1"))
+        assert ix.prune(keep_days=0) == 5 and ix.stats()["documents"] == 0
+        assert not r.keys(ix.store._k("b", "*"))
