@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--sizes", default="31030,300000")
     i.add_argument("--no-redis", action="store_true", help="SQLite and in-memory datasketch only")
     i.add_argument("--name", default="index", help="results file name (benchmarks/results/NAME.json)")
+    sub.add_parser("train-verifier", help="fit the same-story model on the labelled train days, choose its "
+                   "operating point on the dev day -> dedup/models/verifier.json")
     sub.add_parser("index-quality", help="the index's verdicts against the hand-labelled events, by variant threshold")
     d = sub.add_parser("dask", help="the Dask engine on a LocalCluster beside the local engine")
     d.add_argument("--sizes", default="31030")
@@ -81,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         results = speed.run([int(x) for x in args.sizes.split(",")], jobs=args.jobs)
         save(args.name, results)
         print(speed.table(results))
+    elif args.what == "train-verifier":
+        from .train_verifier import main as train
+
+        return train([])
     elif args.what == "index-quality":
         from . import index_quality
 

@@ -32,6 +32,17 @@ LABELS = Path(__file__).resolve().parent / "labels"
 #: Days whose articles are used for calibration (dev); the rest are held out (test).
 DEV_DAYS = ("2015-07-2",)  # 2015-07-21 .. 2015-07-27
 DEV_EVENT_DAY, TEST_EVENT_DAY = "2015-08-02", "2015-08-09"
+#: Days labelled by event (benchmarks/labels/PROTOCOL.md), split by day: the model learns from the
+#: train days, its operating point is chosen on the dev day, the test days are only reported.
+TRAIN_EVENT_DAYS = ("2015-08-01", "2015-08-03", "2015-08-04", "2015-08-07")
+TEST_EVENT_DAYS = ("2015-08-08", TEST_EVENT_DAY)
+
+
+def event_labels(day: str) -> dict[str, str]:
+    """The hand-checked event of each labelled article of ``day`` (id -> event)."""
+    name = {DEV_EVENT_DAY: "dev", TEST_EVENT_DAY: "test"}.get(day, day)
+    with open(LABELS / f"saudinewsnet_events_{name}.jsonl", encoding="utf-8") as fh:
+        return {r["id"]: r["event"] for r in map(json.loads, fh)}
 
 
 def saudinewsnet(day: str | None = None, min_words: int = 1) -> Iterator[Article]:

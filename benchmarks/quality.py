@@ -67,7 +67,7 @@ class Recalibrator:
 
     def _relabel(self, v: Verdict, t: Thresholds) -> Verdict:
         rel = classify(v.measures, t)
-        return dataclasses.replace(v, relation=rel, similarity=similarity(rel, v.measures))
+        return dataclasses.replace(v, relation=rel, similarity=similarity(rel, v.measures, t))
 
     def clustering(self, t: Thresholds) -> dict[str, int]:
         verdicts = {k: self._relabel(v, t) for k, v in self.base.items()}

@@ -305,6 +305,65 @@ def _alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray
     return scores, m_pair[:found], m_a[:found], m_b[:found], m_sim[:found]
 
 
+#: Units at the head of an article whose similarities :func:`heads` measures: the headline
+#: (the title, or the first sentence of an article without one) and the two that follow (the lead).
+HEAD_UNITS = 3
+
+
+@njit(cache=True, nogil=True)
+def _heads(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray):
+    """For each pair ``(i, j)``, the cosines between the units at the head of each article:
+    headline against headline, the best of each headline against the other's lead, and the best
+    lead sentence against lead sentence (0 where a unit is missing). One merge of the two
+    articles' entries by column, as :func:`_alignments`, keeping the first :data:`HEAD_UNITS` rows."""
+    out = np.zeros((len(pairs), 3), dtype=np.float64)
+    for k in range(len(pairs)):
+        i, j = pairs[k, 0], pairs[k, 1]
+        n_a = min(offsets[i + 1] - offsets[i], HEAD_UNITS)
+        n_b = min(offsets[j + 1] - offsets[j], HEAD_UNITS)
+        if n_a == 0 or n_b == 0:
+            continue
+        acc = np.zeros((HEAD_UNITS, HEAD_UNITS), dtype=np.float64)
+        a, a_end = starts[i], starts[i + 1]
+        b, b_end = starts[j], starts[j + 1]
+        while a < a_end and b < b_end:
+            if cols[a] < cols[b]:
+                a += 1
+            elif cols[a] > cols[b]:
+                b += 1
+            else:
+                a2, b2 = a, b
+                while a2 < a_end and cols[a2] == cols[a]:
+                    a2 += 1
+                while b2 < b_end and cols[b2] == cols[b]:
+                    b2 += 1
+                for p in range(a, a2):
+                    if rows[p] < HEAD_UNITS:
+                        for q in range(b, b2):
+                            if rows[q] < HEAD_UNITS:
+                                acc[rows[p], rows[q]] += np.float64(vals[p]) * np.float64(vals[q])
+                a, b = a2, b2
+        out[k, 0] = acc[0, 0]
+        best = 0.0
+        for x in range(1, n_b):
+            best = max(best, acc[0, x])
+        for x in range(1, n_a):
+            best = max(best, acc[x, 0])
+        out[k, 1] = best
+        best = 0.0
+        for x in range(1, n_a):
+            for y in range(1, n_b):
+                best = max(best, acc[x, y])
+        out[k, 2] = best
+    return out
+
+
+def heads(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray, threads: int = 1) -> np.ndarray:
+    """See :func:`_heads`; pairs in ``threads`` slices. Rows: headline, headline-lead, lead."""
+    parts = in_threads(lambda lo, hi: _heads(starts, cols, rows, vals, offsets, pairs[lo:hi]), len(pairs), threads)
+    return np.concatenate(parts) if parts else np.zeros((0, 3))
+
+
 @njit(cache=True, nogil=True)
 def _find_codes(codes: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     at = np.searchsorted(codes, wanted)

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 from . import kernels
+from .model import SameStoryModel, load as load_model
 from .candidates import day_numbers, pair_codes_of
 from .spill import IN_MEMORY, Spill
 
@@ -34,12 +35,21 @@ class Thresholds:
     variant_cosine: float = 0.15
     fact_sentence: float = 0.3
     max_days: float = 3.0
+    #: The same-story probability (dedup.model) at or above which a pair is a variant; ``None``: the
+    #: fact-and-cosine rule decides (:meth:`calibrated` gives the model's operating point).
+    variant_probability: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("duplicate_containment", "duplicate_jaccard", "variant_facts", "variant_cosine", "fact_sentence"):
+        for name in ("duplicate_containment", "duplicate_jaccard", "variant_facts", "variant_cosine", "fact_sentence",
+                     "variant_probability"):
             value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
+            if value is not None and not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0.0, 1.0], got {value}")
+
+    @classmethod
+    def calibrated(cls, **kw) -> Thresholds:
+        """These thresholds with the same-story model's operating point (chosen on the dev day)."""
+        return cls(variant_probability=load_model().threshold, **kw)
 
 
 class SharedSentence(NamedTuple):
@@ -99,6 +109,10 @@ class Measures:
     smaller: int  # shingle-set sizes
     larger: int
     days_apart: float | None
+    probability: float = 0.0  # that the two report the same story (dedup.model)
+
+
+_RELATIONS = ("distinct", "variant", "duplicate")
 
 
 def shingle_relation(m: Measures, t: Thresholds) -> str | None:
@@ -110,24 +124,52 @@ def shingle_relation(m: Measures, t: Thresholds) -> str | None:
     return None
 
 
+def _score(fact, cosine, probability, t: Thresholds):
+    """A pair's similarity before the duplicate rule: the mean of fact score and cosine, or the
+    same-story probability when the model decides."""
+    return np.minimum(1.0, 0.5 * fact + 0.5 * cosine) if t.variant_probability is None else probability
+
+
+def decide(jaccard, containment, smaller, larger, fact, cosine, probability, days, t: Thresholds
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """The relation codes (0 distinct, 1 variant, 2 duplicate) and similarities of measured pairs,
+    given as arrays: the one rule that verification, ``compare`` and calibration apply.
+
+    A duplicate is decided on the texts (5-gram sets). A variant: one text contained in a much
+    longer one, or related by the variant rule, and never between articles more than
+    ``t.max_days`` apart (``days`` NaN: unknown). The variant rule is the fact-and-cosine rule
+    (``fact >= t.variant_facts`` and ``cosine >= t.variant_cosine``; similarity their mean) unless
+    ``t.variant_probability`` is set: then the same-story ``probability`` of :mod:`dedup.model` at
+    or above it (similarity: the probability). A duplicate's similarity is its containment when higher."""
+    jaccard, containment, smaller, larger, fact, cosine, probability, days = (
+        np.asarray(x, dtype=np.float64) for x in (jaccard, containment, smaller, larger, fact, cosine, probability, days))
+    dup = (jaccard >= t.duplicate_jaccard) | ((containment >= t.duplicate_containment) & (smaller >= 0.5 * larger))
+    contained = ~dup & (containment >= t.duplicate_containment) & (smaller >= 20)
+    if t.variant_probability is None:
+        related = (fact >= t.variant_facts) & (cosine >= t.variant_cosine)
+    else:
+        related = probability >= t.variant_probability
+    score = _score(fact, cosine, probability, t)
+    relation = np.where(dup, 2, np.where(contained | related, 1, 0))
+    relation[(relation == 1) & (days > t.max_days)] = 0  # NaN (unknown) keeps the variant
+    return relation.astype(np.int8), np.where(relation == 2, np.maximum(containment, score), score)
+
+
+def _decide_one(m: Measures, t: Thresholds) -> tuple[np.ndarray, np.ndarray]:
+    days = np.nan if m.days_apart is None else m.days_apart
+    return decide([m.jaccard], [m.containment], [m.smaller], [m.larger], [m.fact_score], [m.cosine], [m.probability],
+                  [days], t)
+
+
 def classify(m: Measures, t: Thresholds) -> str:
-    """The relation of a measured pair under thresholds ``t``."""
-    relation = shingle_relation(m, t)
-    if relation is None:
-        related = m.fact_score >= t.variant_facts and m.cosine >= t.variant_cosine
-        relation = "variant" if related else "distinct"
-    if relation == "variant" and m.days_apart is not None and m.days_apart > t.max_days:
-        relation = "distinct"
-    return relation
+    """The relation of a measured pair under thresholds ``t`` (:func:`decide` on one pair)."""
+    return _RELATIONS[int(_decide_one(m, t)[0][0])]
 
 
-def similarity(relation: str, m: Measures) -> float:
-    """One figure in [0, 1] for a pair: containment for duplicates, else a blend of facts and cosine."""
-    blended = min(1.0, 0.5 * m.fact_score + 0.5 * m.cosine)
-    return max(m.containment, blended) if relation == "duplicate" else blended
-
-
-_RELATIONS = ("distinct", "variant", "duplicate")
+def similarity(relation: str, m: Measures, t: Thresholds = Thresholds()) -> float:
+    """The similarity :func:`decide` gives a pair of this ``relation`` under ``t``."""
+    score = float(_score(m.fact_score, m.cosine, m.probability, t))
+    return max(m.containment, score) if relation == "duplicate" else score
 
 
 def _csr(matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -146,7 +188,10 @@ def pair_codes(pairs: np.ndarray) -> np.ndarray:
     return pair_codes_of(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), PAIR_BASE)
 
 
-_COLUMNS = ("similarity", "jaccard", "containment", "cosine", "fact_score", "smaller", "larger", "days")
+#: The evidence kept beside the measures (for training and explaining): ``evidence_<name>``.
+EVIDENCE_COLUMNS = ("evidence_head", "evidence_head_lead", "evidence_lead", "evidence_cover_min", "evidence_cover_max",
+                    "evidence_start_max", "evidence_lead_shared", "evidence_size_ratio")
+_COLUMNS = ("similarity", "jaccard", "containment", "cosine", "fact_score", "smaller", "larger", "days", "probability")
 
 
 class Verdicts(Mapping):
@@ -316,8 +361,8 @@ class Verdicts(Mapping):
             return self.objects[row]
         c = self.columns
         i, j = self.pairs[row].tolist()
-        sm, ja, co, cs, fa, s_, l_, d = (c[k][row].item() for k in _COLUMNS)
-        m = Measures(ja, co, cs, fa, s_, l_, None if d != d else d)
+        sm, ja, co, cs, fa, s_, l_, d, pr = (c[k][row].item() if k in c else 0.0 for k in _COLUMNS)
+        m = Measures(ja, co, cs, fa, s_, l_, None if d != d else d, pr)
         lo, hi = self._shared_at[row], self._shared_at[row + 1]
         shared = []
         if hi > lo and self.texts is not None:
@@ -343,13 +388,14 @@ class Verifier:
     """Verifies candidate pairs of a fitted :class:`~dedup.features.Corpus`."""
 
     def __init__(self, corpus, thresholds: Thresholds = Thresholds(), threads: int = 1, quote: bool = True,
-                 spill: Spill = IN_MEMORY) -> None:
+                 spill: Spill = IN_MEMORY, model: SameStoryModel | None = None) -> None:
         """``quote``: verdicts quote their shared sentences (from the articles' text); ``spill``:
         where the verdicts of many pairs are stored (:mod:`dedup.spill`)."""
         self.corpus = corpus
         self.spill = spill
         self.quote = quote
         self.thresholds = thresholds
+        self.model = model or load_model()
         self.threads = threads  # for the compiled loops over many pairs; the verdicts do not depend on it
         self._set_offsets, self._set_ids = corpus.set_offsets_, corpus.set_ids_
         self._sizes = np.diff(self._set_offsets)
@@ -386,6 +432,35 @@ class Verifier:
         if self.spill.folder is None:
             return len(self.corpus.articles)
         return max(1, int(BLOCK_BYTES // max(1.0, self._bytes_per_article)))
+
+    def _evidence(self, pairs, aligned, jac, con, cos, fact, small, large, matches) -> dict[str, np.ndarray]:
+        """The evidence of each pair (:data:`dedup.model.EVIDENCE`); what only the sentence
+        alignment measures is made for the ``aligned`` pairs (0 elsewhere, 1 for ``start_max``)."""
+        n = len(pairs)
+        m_pair, m_a, m_b = matches
+        units = np.diff(self._offsets)
+        head = np.zeros((n, 3))
+        head[aligned] = kernels.heads(*self._sentences, self._offsets, pairs[aligned], self.threads)
+        shared = np.bincount(m_pair, minlength=len(aligned))[: len(aligned)].astype(np.float64)
+        first_a = np.full(len(aligned), np.inf)
+        first_b = np.full(len(aligned), np.inf)
+        np.minimum.at(first_a, m_pair, m_a)
+        np.minimum.at(first_b, m_pair, m_b)
+        lead = np.zeros(len(aligned))
+        np.maximum.at(lead, m_pair, ((m_a < kernels.HEAD_UNITS) & (m_b < kernels.HEAD_UNITS)).astype(np.float64))
+        n_a = np.maximum(units[pairs[aligned, 0]], 1)
+        n_b = np.maximum(units[pairs[aligned, 1]], 1)
+        cover = np.zeros((n, 2))
+        cover[aligned, 0], cover[aligned, 1] = shared / n_a, shared / n_b
+        start = np.ones(n)
+        start[aligned] = np.minimum(np.maximum(first_a / n_a, first_b / n_b), 1.0)
+        lead_shared = np.zeros(n)
+        lead_shared[aligned] = lead
+        with np.errstate(divide="ignore"):
+            ratio = np.log((1.0 + small) / (1.0 + large))
+        return {"jaccard": jac, "containment": con, "cosine": cos, "fact": fact, "head": head[:, 0],
+                "head_lead": head[:, 1], "lead": head[:, 2], "cover_min": cover.min(axis=1), "cover_max": cover.max(axis=1),
+                "start_max": start, "lead_shared": lead_shared, "size_ratio": ratio}
 
     def _by_block(self, pairs: np.ndarray, size: int) -> Verdicts:
         """:meth:`verify_many` for a corpus in files: the pairs (made distinct and put in order)
@@ -429,7 +504,8 @@ class Verifier:
         t = self.thresholds
         if len(pairs) == 0:
             empty = (np.empty(0, dtype=np.int64),) + tuple(np.empty(0, dtype=x) for x in (np.int32, np.int32, np.float64))
-            return np.empty(0, dtype=np.int8), {k: np.empty(0) for k in _COLUMNS}, empty if self.quote else None
+            return (np.empty(0, dtype=np.int8), {k: np.empty(0) for k in _COLUMNS + EVIDENCE_COLUMNS},
+                    empty if self.quote else None)
         pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
         first, second = pairs[:, 0], pairs[:, 1]
         cos = kernels.row_cosines(*self._docs, pairs, self.threads).astype(np.float64)
@@ -451,21 +527,20 @@ class Verifier:
             con[rest] = np.where(lo == 0, 0.0, inter / lo)
         days = np.abs(self._days[first] - self._days[second])
         days[quick] = np.nan  # decided without them
-        dup = (jac >= t.duplicate_jaccard) | ((con >= t.duplicate_containment) & (small >= 0.5 * large))
-        contained = ~dup & (con >= t.duplicate_containment) & (small >= 20)
-        # aligned: every pair that can be related (the rest cannot become variants)
-        align = ~quick & (dup | contained | (cos >= t.variant_cosine))
+        # aligned: every pair that is not decided distinct by the quick look
+        align = ~quick
         aligned = np.flatnonzero(align)
         fact = np.zeros(len(pairs))
         scores, m_pair, m_a, m_b, m_sim = kernels.alignments(*self._sentences, self._offsets, pairs[aligned],
                                                              t.fact_sentence, self.threads)
         fact[aligned] = scores
-        relation = np.where(dup, 2, np.where(contained | ((fact >= t.variant_facts) & (cos >= t.variant_cosine)), 1, 0))
+        evidence = self._evidence(pairs, aligned, jac, con, cos, fact, small, large, (m_pair, m_a, m_b))
+        probability = np.zeros(len(pairs))
+        probability[aligned] = self.model.probability({k: v[aligned] for k, v in evidence.items()})
+        relation, sim = decide(jac, con, small, large, fact, cos, probability, days, t)
         relation[quick] = 0
-        relation[(relation == 1) & (days > t.max_days)] = 0  # NaN (unknown) keeps the variant
-        blended = np.minimum(1.0, 0.5 * fact + 0.5 * cos)
-        sim = np.where(relation == 2, np.maximum(con, blended), blended)
-        columns = dict(zip(_COLUMNS, (sim, jac, con, cos, fact, small, large, days)))
+        columns = dict(zip(_COLUMNS, (sim, jac, con, cos, fact, small, large, days, probability)))
+        columns.update({c: evidence[c[len("evidence_"):]] for c in EVIDENCE_COLUMNS})
         if not self.quote:  # nothing would read them: on 300k articles they were 26M rows
             return relation.astype(np.int8), columns, None
         # shared sentences of related pairs only

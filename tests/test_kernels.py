@@ -276,3 +276,22 @@ def test_weigh_rows_gives_numpy_and_scipy_s_weights_to_the_last_bit(monkeypatch)
         assert np.array_equal(got.view(np.uint32), want.data.view(np.uint32))
     lengths_of = np.sqrt(np.add.reduceat(want.data.astype(np.float64) ** 2, indptr[1:-1]))
     assert np.allclose(lengths_of, 1, atol=1e-6)  # every row but the empty one at unit length
+
+
+def test_heads_are_the_cosines_of_the_first_units():
+    m = _matrix(11, rows=60, cols=40)
+    offsets = np.array([0, 1, 1, 9, 12, 30, 60], dtype=np.int64)  # one article of one unit, one of none
+    pairs = np.array([[0, 2], [1, 2], [2, 3], [3, 4], [4, 5], [2, 2]], dtype=np.int64)
+    got = kernels.heads(*kernels.by_column(m.indptr, m.indices, m.data, offsets), offsets, pairs)
+    dense = m.toarray().astype(np.float64)
+    for k, (i, j) in enumerate(pairs):
+        a = dense[offsets[i] : offsets[i] + min(3, offsets[i + 1] - offsets[i])]
+        b = dense[offsets[j] : offsets[j] + min(3, offsets[j + 1] - offsets[j])]
+        if not len(a) or not len(b):
+            assert got[k].tolist() == [0.0, 0.0, 0.0]
+            continue
+        s = a @ b.T
+        cross = [s[0, y] for y in range(1, len(b))] + [s[x, 0] for x in range(1, len(a))]
+        lead = [s[x, y] for x in range(1, len(a)) for y in range(1, len(b))]
+        assert np.allclose(got[k], [s[0, 0], max(cross, default=0.0), max(lead, default=0.0)], atol=1e-9)
+    assert got[1].tolist() == [0.0, 0.0, 0.0] and got[5, 0] > 0  # no units; an article against itself
