@@ -247,6 +247,33 @@ def _by_column(indptr, indices, data, offsets: np.ndarray, cols, rows, vals) -> 
 
 
 @njit(cache=True, nogil=True)
+def _sentence_products(starts, cols, rows, vals, i: int, j: int, acc: np.ndarray) -> None:
+    """Add to ``acc[x, y]`` the dot product of sentence ``x`` of article ``i`` and sentence ``y``
+    of ``j``, for the sentences within ``acc``'s shape: one merge of the two articles' entries by
+    column (:func:`by_column`), each product summed in column order, in float64."""
+    n_x, n_y = acc.shape
+    a, a_end = starts[i], starts[i + 1]
+    b, b_end = starts[j], starts[j + 1]
+    while a < a_end and b < b_end:
+        if cols[a] < cols[b]:
+            a += 1
+        elif cols[a] > cols[b]:
+            b += 1
+        else:  # a column both use: every sentence pair holding it gets its product
+            a2, b2 = a, b
+            while a2 < a_end and cols[a2] == cols[a]:
+                a2 += 1
+            while b2 < b_end and cols[b2] == cols[b]:
+                b2 += 1
+            for p in range(a, a2):
+                if rows[p] < n_x:
+                    for q in range(b, b2):
+                        if rows[q] < n_y:
+                            acc[rows[p], rows[q]] += np.float64(vals[p]) * np.float64(vals[q])
+            a, b = a2, b2
+
+
+@njit(cache=True, nogil=True)
 def _alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray, min_sim: float):
     """Sentence alignment of each pair: its fact score and its mutual best matches.
 
@@ -276,23 +303,7 @@ def _alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray
         if n_a == 0 or n_b == 0:
             continue
         acc = np.zeros((n_a, n_b), dtype=np.float64)
-        a, a_end = starts[i], starts[i + 1]
-        b, b_end = starts[j], starts[j + 1]
-        while a < a_end and b < b_end:
-            if cols[a] < cols[b]:
-                a += 1
-            elif cols[a] > cols[b]:
-                b += 1
-            else:  # a column both use: every sentence pair holding it gets its product
-                a2, b2 = a, b
-                while a2 < a_end and cols[a2] == cols[a]:
-                    a2 += 1
-                while b2 < b_end and cols[b2] == cols[b]:
-                    b2 += 1
-                for p in range(a, a2):
-                    for q in range(b, b2):
-                        acc[rows[p], rows[q]] += np.float64(vals[p]) * np.float64(vals[q])
-                a, b = a2, b2
+        _sentence_products(starts, cols, rows, vals, i, j, acc)
         sim = acc.astype(np.float32)
         row_best, row_max = _best_per_row(sim)
         col_best, col_max = _best_per_row(sim.T)
@@ -315,7 +326,7 @@ def _heads(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray):
     """For each pair ``(i, j)``, the cosines between the units at the head of each article:
     headline against headline, the best of each headline against the other's lead, and the best
     lead sentence against lead sentence (0 where a unit is missing). One merge of the two
-    articles' entries by column, as :func:`_alignments`, keeping the first :data:`HEAD_UNITS` rows."""
+    articles' entries by column (:func:`_sentence_products`), the first :data:`HEAD_UNITS` rows kept."""
     out = np.zeros((len(pairs), 3), dtype=np.float64)
     for k in range(len(pairs)):
         i, j = pairs[k, 0], pairs[k, 1]
@@ -324,25 +335,7 @@ def _heads(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray):
         if n_a == 0 or n_b == 0:
             continue
         acc = np.zeros((HEAD_UNITS, HEAD_UNITS), dtype=np.float64)
-        a, a_end = starts[i], starts[i + 1]
-        b, b_end = starts[j], starts[j + 1]
-        while a < a_end and b < b_end:
-            if cols[a] < cols[b]:
-                a += 1
-            elif cols[a] > cols[b]:
-                b += 1
-            else:
-                a2, b2 = a, b
-                while a2 < a_end and cols[a2] == cols[a]:
-                    a2 += 1
-                while b2 < b_end and cols[b2] == cols[b]:
-                    b2 += 1
-                for p in range(a, a2):
-                    if rows[p] < HEAD_UNITS:
-                        for q in range(b, b2):
-                            if rows[q] < HEAD_UNITS:
-                                acc[rows[p], rows[q]] += np.float64(vals[p]) * np.float64(vals[q])
-                a, b = a2, b2
+        _sentence_products(starts, cols, rows, vals, i, j, acc)
         out[k, 0] = acc[0, 0]
         best = 0.0
         for x in range(1, n_b):
