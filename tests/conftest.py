@@ -29,3 +29,23 @@ def _all_records() -> tuple[dict, ...]:
 
     with gzip.open(SAUDINEWSNET, "rt", encoding="utf-8") as fh:
         return tuple(json.loads(line) for line in fh)
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A real redis-server on loopback for one test module (tests/redis_server.py)."""
+    from .redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def location(request, tmp_path):
+    """An index location of each backend: a SQLite file, or a fresh key prefix on the module's server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "index.sqlite")
+    import time
+
+    return f"{request.getfixturevalue('redis_server').url}?prefix=t{time.time_ns()}"

@@ -24,21 +24,6 @@ BODY = ("أعلنت وزارة الصحة تسجيل إصابات جديدة ب�
         "وأضاف أن حملة التطعيم ستبدأ الأسبوع المقبل في جميع المراكز الصحية")
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def location(request, tmp_path):
-    if request.param == "sqlite":
-        return str(tmp_path / "index.sqlite")
-    server = request.getfixturevalue("redis_server")
-    return f"{server.url}?prefix=t{time.time_ns()}"
-
-
 def test_seeds_verdicts(location, seeds_dir):
     arts = list(read([str(seeds_dir)]))
     with Index.open(location, create=True) as ix:

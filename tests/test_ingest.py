@@ -30,20 +30,6 @@ BODY = ("أعلنت وزارة الصحة تسجيل إصابات جديدة ب�
 OTHER = "هطلت أمطار غزيرة على مدينة جدة صباح اليوم وأعلنت الأرصاد الجوية استمرار الحالة الماطرة حتى نهاية الأسبوع المقبل"
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def location(request, tmp_path):
-    if request.param == "sqlite":
-        return str(tmp_path / "index.sqlite")
-    return f"{request.getfixturevalue('redis_server').url}?prefix=t{time.time_ns()}"
-
-
 def _records(n: int, day: str = "2015-08-06") -> list[dict]:
     return [r for r in saudinewsnet_records(day=day) if r["content"].strip()][:n]
 
