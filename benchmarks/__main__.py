@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--name", default="index", help="results file name (benchmarks/results/NAME.json)")
     sub.add_parser("train-verifier", help="fit the same-story model on the labelled train days, choose its "
                    "operating point on the dev day -> dedup/models/verifier.json")
+    ra = sub.add_parser("read-also", help="reposts carrying another story's 'read also' block: glued stories?")
+    ra.add_argument("--split", default="dev", choices=["dev", "test"])
+    ra.add_argument("--min-similarity", type=float, default=None, help="decide variants by the model at this point")
     sub.add_parser("index-quality", help="the index's verdicts against the hand-labelled events, by variant threshold")
     d = sub.add_parser("dask", help="the Dask engine on a LocalCluster beside the local engine")
     d.add_argument("--sizes", default="31030")
@@ -87,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         from .train_verifier import main as train
 
         return train([])
+    elif args.what == "read-also":
+        from .read_also import run
+
+        rule = "facts" if args.min_similarity is None else f"model{args.min_similarity}"
+        save(f"read_also_{args.split}_{rule}", run(args.split, args.min_similarity))
     elif args.what == "index-quality":
         from . import index_quality
 

@@ -209,6 +209,41 @@ def near_duplicates(split: str, folder: Path, n_originals: int = 150, copies: in
     return truth
 
 
+READ_ALSO_MARKERS = ("إقرأ أيضاً:", "اقرأ أيضا:", "")
+
+
+def read_also_reposts(split: str, folder: Path, n_originals: int = 120, seed: int = 17) -> dict[str, str]:
+    """Reposts carrying another story's "read also" block: write them to ``folder`` with their
+    originals and the originals of the pasted stories; return ``{file id: story}``.
+
+    Each original is written once and reposted once, the repost carrying a block of another
+    original: a marker line (``إقرأ أيضاً:``, ``اقرأ أيضا:``, or none at all), that story's title and
+    its first two paragraphs, pasted at the end or between two paragraphs. The truth groups a
+    repost with its own original only; the pasted story's original is in the set, so a block that
+    glues two stories together shows as a false merge. Originals as :func:`near_duplicates` draws
+    them (dev: 2015-07-21..27; test: from 2015-08-01).
+    """
+    rng = random.Random(f"{seed}-read-also-{split}")
+    days = (lambda d: d.startswith(DEV_DAYS)) if split == "dev" else (lambda d: d >= "2015-08-01")
+    pool = [a for a in saudinewsnet(min_words=120) if days(a.published) and len(_paragraphs(a.text)) >= 3]
+    originals = _distinct_originals(pool, n_originals, rng)
+    folder.mkdir(parents=True, exist_ok=True)
+    truth: dict[str, str] = {}
+    for k, a in enumerate(originals):
+        other = originals[(k + 1 + rng.randrange(len(originals) - 1)) % len(originals)]
+        marker = rng.choice(READ_ALSO_MARKERS)
+        block = "\n\n".join(([marker] if marker else []) + [other.title] + _paragraphs(other.text)[:2])
+        paras = _paragraphs(a.text)
+        at = len(paras) if rng.random() < 0.5 else rng.randrange(1, len(paras))
+        repost = "\n\n".join(paras[:at] + [block] + paras[at:])
+        where = "end" if at == len(paras) else "middle"
+        for c, (how, text) in enumerate((("orig", a.text), (f"{'marker' if marker else 'nomarker'}-{where}", repost))):
+            name = f"{k:04d}-{c}-{how}.txt"
+            (folder / name).write_text(f"{a.title}\n\n{text}", encoding="utf-8")
+            truth[name] = f"story{k}"
+    return truth
+
+
 def events(split: str) -> tuple[list[Article], dict[str, str]]:
     """All articles of the labelled day, and the hand-checked event of each labelled one."""
     day = DEV_EVENT_DAY if split == "dev" else TEST_EVENT_DAY
