@@ -49,7 +49,7 @@ def examples(day: str, settings: Settings = Settings()) -> tuple[np.ndarray, np.
     ids = np.array([a.id for a in articles])
     known = np.array([a.id in labels for a in articles])
     pairs = pairs[known[pairs[:, 0]] & known[pairs[:, 1]]]
-    verdicts = Verifier(corpus, settings.thresholds, quote=False, model=NEUTRAL).verify_many(pairs)
+    verdicts = Verifier(corpus, settings.thresholds, quote=False, model=NEUTRAL, evidence=True).verify_many(pairs)
     c = verdicts.columns
     aligned = ~np.isnan(c["days"])  # decided by the quick look: not aligned, never a variant
     names = {"fact": "fact_score"}

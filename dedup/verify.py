@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 from . import kernels
-from .model import SameStoryModel, load as load_model
+from .model import EVIDENCE, SameStoryModel, load as load_model
 from .candidates import day_numbers, pair_codes_of
 from .spill import IN_MEMORY, Spill
 
@@ -115,15 +115,6 @@ class Measures:
 _RELATIONS = ("distinct", "variant", "duplicate")
 
 
-def shingle_relation(m: Measures, t: Thresholds) -> str | None:
-    """``duplicate``/``variant`` from the shingle sets alone, or ``None`` when they cannot tell."""
-    if m.jaccard >= t.duplicate_jaccard or (m.containment >= t.duplicate_containment and m.smaller >= 0.5 * m.larger):
-        return "duplicate"
-    if m.containment >= t.duplicate_containment and m.smaller >= 20:
-        return "variant"  # one text inside a much longer one: the same story, extended
-    return None
-
-
 def _score(fact, cosine, probability, t: Thresholds):
     """A pair's similarity before the duplicate rule: the mean of fact score and cosine, or the
     same-story probability when the model decides."""
@@ -188,9 +179,9 @@ def pair_codes(pairs: np.ndarray) -> np.ndarray:
     return pair_codes_of(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), PAIR_BASE)
 
 
-#: The evidence kept beside the measures (for training and explaining): ``evidence_<name>``.
-EVIDENCE_COLUMNS = ("evidence_head", "evidence_head_lead", "evidence_lead", "evidence_cover_min", "evidence_cover_max",
-                    "evidence_start_max", "evidence_lead_shared", "evidence_size_ratio")
+#: The evidence that is not among the measures, kept as ``evidence_<name>`` columns when asked
+#: (``Verifier(evidence=True)``: for training the model).
+EVIDENCE_COLUMNS = tuple(f"evidence_{k}" for k in EVIDENCE if k not in ("jaccard", "containment", "cosine", "fact"))
 _COLUMNS = ("similarity", "jaccard", "containment", "cosine", "fact_score", "smaller", "larger", "days", "probability")
 
 
@@ -388,14 +379,17 @@ class Verifier:
     """Verifies candidate pairs of a fitted :class:`~dedup.features.Corpus`."""
 
     def __init__(self, corpus, thresholds: Thresholds = Thresholds(), threads: int = 1, quote: bool = True,
-                 spill: Spill = IN_MEMORY, model: SameStoryModel | None = None) -> None:
+                 spill: Spill = IN_MEMORY, model: SameStoryModel | None = None, evidence: bool = False) -> None:
         """``quote``: verdicts quote their shared sentences (from the articles' text); ``spill``:
-        where the verdicts of many pairs are stored (:mod:`dedup.spill`)."""
+        where the verdicts of many pairs are stored (:mod:`dedup.spill`); ``model``: the same-story
+        model (default: the shipped one); ``evidence``: the verdicts keep each pair's evidence as
+        :data:`EVIDENCE_COLUMNS` (eight more columns: at a million articles, 1.5 GB of them)."""
         self.corpus = corpus
         self.spill = spill
         self.quote = quote
         self.thresholds = thresholds
         self.model = model or load_model()
+        self.evidence = evidence
         self.threads = threads  # for the compiled loops over many pairs; the verdicts do not depend on it
         self._set_offsets, self._set_ids = corpus.set_offsets_, corpus.set_ids_
         self._sizes = np.diff(self._set_offsets)
@@ -504,8 +498,8 @@ class Verifier:
         t = self.thresholds
         if len(pairs) == 0:
             empty = (np.empty(0, dtype=np.int64),) + tuple(np.empty(0, dtype=x) for x in (np.int32, np.int32, np.float64))
-            return (np.empty(0, dtype=np.int8), {k: np.empty(0) for k in _COLUMNS + EVIDENCE_COLUMNS},
-                    empty if self.quote else None)
+            names = _COLUMNS + (EVIDENCE_COLUMNS if self.evidence else ())
+            return np.empty(0, dtype=np.int8), {k: np.empty(0) for k in names}, empty if self.quote else None
         pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
         first, second = pairs[:, 0], pairs[:, 1]
         cos = kernels.row_cosines(*self._docs, pairs, self.threads).astype(np.float64)
@@ -540,10 +534,11 @@ class Verifier:
         relation, sim = decide(jac, con, small, large, fact, cos, probability, days, t)
         relation[quick] = 0
         columns = dict(zip(_COLUMNS, (sim, jac, con, cos, fact, small, large, days, probability)))
-        columns.update({c: evidence[c[len("evidence_"):]] for c in EVIDENCE_COLUMNS})
+        if self.evidence:
+            columns.update({c: evidence[c[len("evidence_"):]] for c in EVIDENCE_COLUMNS})
         if not self.quote:  # nothing would read them: on 300k articles they were 26M rows
-            return relation.astype(np.int8), columns, None
+            return relation, columns, None
         # shared sentences of related pairs only
         keep = relation[aligned[m_pair]] > 0 if len(m_pair) else np.zeros(0, dtype=bool)
-        return relation.astype(np.int8), columns, (aligned[m_pair[keep]], m_a[keep].astype(np.int32),
-                                                   m_b[keep].astype(np.int32), m_sim[keep])
+        return relation, columns, (aligned[m_pair[keep]], m_a[keep].astype(np.int32),
+                                       m_b[keep].astype(np.int32), m_sim[keep])
