@@ -49,3 +49,17 @@ def location(request, tmp_path):
     import time
 
     return f"{request.getfixturevalue('redis_server').url}?prefix=t{time.time_ns()}"
+
+
+@pytest.fixture(scope="session")
+def seeds_corpus(seeds_dir):
+    """The seeds read, stripped of boilerplate fitted on them, and their features fitted."""
+    from dedup.boilerplate import Boilerplate
+    from dedup.features import Corpus
+    from dedup.io import read
+
+    articles = list(read([str(seeds_dir)]))
+    cleaner = Boilerplate().fit(a.text for a in articles)
+    for a in articles:
+        cleaner.strip(a)
+    return Corpus(articles).fit()

@@ -5,10 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dedup.boilerplate import Boilerplate
-from dedup.features import Corpus
 from dedup.group import group, group_verdicts
-from dedup.io import read
 from dedup.pipeline import Settings
 from dedup.verify import Measures, Verdict, Verdicts, Verifier
 
@@ -45,13 +42,8 @@ def test_duplicates_join_transitively_and_name_their_original():
 
 
 @pytest.fixture(scope="module")
-def seeds_verified(seeds_dir):
-    articles = list(read([str(seeds_dir)]))
-    cleaner = Boilerplate().fit(a.text for a in articles)
-    for a in articles:
-        cleaner.strip(a)
-    settings = Settings()
-    corpus = Corpus(articles).fit()
+def seeds_verified(seeds_corpus):
+    corpus, articles, settings = seeds_corpus, seeds_corpus.articles, Settings()
     everything = np.array([(i, j) for i in range(len(articles)) for j in range(i + 1, len(articles))])
     verifier = Verifier(corpus, settings.thresholds)
     return articles, verifier, verifier.verify_many(everything[::-1].copy())

@@ -9,9 +9,6 @@ import json
 import numpy as np
 import pytest
 
-from dedup.boilerplate import Boilerplate
-from dedup.features import Corpus
-from dedup.io import read
 from dedup.model import EVIDENCE, MODEL_FILE, SameStoryModel, load
 from dedup.verify import Thresholds, Verifier, classify, similarity
 
@@ -46,15 +43,6 @@ def test_a_pairs_probability_does_not_depend_on_the_others_scored_with_it():
     alone = [model.probability({f: v[k : k + 1] for f, v in evidence.items()})[0] for k in range(0, 257, 16)]
     assert many[::16].tolist() == alone
     assert ((many > 0) & (many < 1)).all()
-
-
-@pytest.fixture(scope="module")
-def seeds_corpus(seeds_dir):
-    articles = list(read([str(seeds_dir)]))
-    cleaner = Boilerplate().fit(a.text for a in articles)
-    for a in articles:
-        cleaner.strip(a)
-    return Corpus(articles).fit()
 
 
 @pytest.mark.parametrize("thresholds", [Thresholds(), Thresholds.calibrated(), Thresholds(variant_probability=0.1)],
