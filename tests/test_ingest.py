@@ -117,9 +117,10 @@ def _kill_after(cmd: list[str], lines: int, **kw) -> tuple[list[str], subprocess
         assert line, f"ended before {lines} lines: {proc.stderr.read().decode()}"
         got.append(line.decode())
     os.kill(proc.pid, signal.SIGKILL)
-    got += [line.decode() for line in proc.stdout]  # what it had written before dying
-    if got and not got[-1].endswith("\n"):
-        got.pop()  # killed in the middle of a write: a last line cut short, never taken as a record
+    rest = list(proc.stdout)  # what it had written before dying
+    if rest and not rest[-1].endswith(b"\n"):
+        rest.pop()  # killed in the middle of a write: a last line cut short (maybe inside a character)
+    got += [line.decode() for line in rest]
     proc.wait()
     proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
