@@ -13,7 +13,7 @@ import os
 import signal
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from dataclasses import dataclass
@@ -173,11 +173,13 @@ class _Workers:
     def imap(self, fn: Callable, items) -> Iterator:
         """``fn(item)`` for each item, in order."""
         items, pending = iter(items), deque()
+        before = set(mp.active_children())
         try:
             for item in islice(items, self.jobs * IN_FLIGHT):
                 pending.append(self.pool.submit(fn, item))
+            self.processes = [p for p in mp.active_children() if p not in before]  # forked at the first submit
             while pending:
-                result = pending.popleft().result()
+                result = self._result(pending.popleft())
                 for item in islice(items, 1):
                     pending.append(self.pool.submit(fn, item))
                 yield result
@@ -186,6 +188,21 @@ class _Workers:
                 f"a worker process ended before its work was done ({exc.__class__.__name__}); it was most likely "
                 "killed by the system's out-of-memory killer: with a large input, give --spill-dir FOLDER "
                 "(the job's largest arrays kept in files) or fewer --jobs") from None
+
+
+    def _result(self, future):
+        """The future's result. A worker killed while it sent a result leaves a message cut short
+        in the pipe, and the executor's thread waits for the rest of it forever (it notices a
+        dead worker only between messages): when a worker is seen dead, the others are ended too,
+        which closes the pipe, so that the executor sees the pool broken."""
+        while True:
+            try:
+                return future.result(timeout=0.5)
+            except FutureTimeout:
+                if any(p.exitcode is not None for p in self.processes):
+                    for p in self.processes:
+                        if p.exitcode is None:
+                            p.kill()
 
 
 def _pool(jobs: int) -> _Workers:

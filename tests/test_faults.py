@@ -21,8 +21,10 @@ DEDUP = [sys.executable, "-m", "dedup"]
 def _children(pid: int) -> list[int]:
     out = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        kids = (task / "children").read_text().split()
-        out += [int(k) for k in kids]
+        try:
+            out += [int(k) for k in (task / "children").read_text().split()]
+        except FileNotFoundError:  # a thread that ended while it was listed
+            continue
     return out
 
 
