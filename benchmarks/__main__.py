@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("dask", help="the Dask engine on a LocalCluster beside the local engine")
     d.add_argument("--sizes", default="31030")
     d.add_argument("--workers", type=int, default=2)
+    sub.add_parser("ans", help="ANS headline pairs: compare(), char TF-IDF and the sentence encoder (dedup[semantic])")
     args = parser.parse_args(argv)
 
     if args.what == "quality":
@@ -107,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         results = dask_bench.run([int(x) for x in args.sizes.split(",")], args.workers)
         save("dask", results)
         print(dask_bench.table(results))
+    elif args.what == "ans":
+        from . import ans
+
+        results = ans.run()
+        save("ans", results)
+        print(ans.table(results))
     elif args.what == "index":
         from . import index_bench
 
