@@ -60,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
                    "operating point on the dev day -> dedup/models/verifier.json")
     ra = sub.add_parser("read-also", help="reposts carrying another story's 'read also' block: glued stories?")
     ra.add_argument("--split", default="dev", choices=["dev", "test"])
-    ra.add_argument("--min-similarity", type=float, default=None, help="decide variants by the model at this point")
+    ra.add_argument("--min-similarity", type=float, default=None,
+                    help="decide variants by the model at this point (default: its operating point)")
+    ra.add_argument("--rule", choices=["model", "facts"], default="model",
+                    help="facts: the older fact-and-cosine rule instead of the model")
     sub.add_parser("index-quality", help="the index's verdicts against the hand-labelled events, by variant threshold")
     d = sub.add_parser("dask", help="the Dask engine on a LocalCluster beside the local engine")
     d.add_argument("--sizes", default="31030")
@@ -94,8 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "read-also":
         from .read_also import run
 
-        rule = "facts" if args.min_similarity is None else f"model{args.min_similarity}"
-        save(f"read_also_{args.split}_{rule}", run(args.split, args.min_similarity))
+        from dedup.verify import Thresholds
+
+        if args.rule == "facts":
+            thresholds, name = Thresholds(variant_probability=None), "facts"
+        else:
+            thresholds = Thresholds() if args.min_similarity is None else Thresholds(variant_probability=args.min_similarity)
+            name = f"model{thresholds.variant_probability}"
+        save(f"read_also_{args.split}_{name}", run(args.split, thresholds))
     elif args.what == "index-quality":
         from . import index_quality
 

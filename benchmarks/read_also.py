@@ -1,7 +1,7 @@
 """Reposts that carry another story's "read also" block (:func:`datasets.read_also_reposts`):
 do the blocks glue stories together?
 
-    python -m benchmarks read-also --split dev [--min-similarity P]
+    python -m benchmarks read-also --split dev [--min-similarity P | --rule facts]
 
 Groups the set as ``dedup cluster`` does and scores it against the truth (a repost belongs with
 its own original only), pairwise and B-cubed, with the glued groups counted and each kind of
@@ -21,10 +21,10 @@ from dedup.verify import Thresholds
 from .datasets import read_also_reposts
 
 
-def run(split: str = "dev", min_similarity: float | None = None) -> dict:
+def run(split: str = "dev", thresholds: Thresholds = Thresholds()) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         truth = read_also_reposts(split, Path(folder))
-        result = cluster(folder, Settings(thresholds=Thresholds(variant_probability=min_similarity)), jobs=1)
+        result = cluster(folder, Settings(thresholds=thresholds), jobs=1)
     predicted = {result.articles[m].id: n for n, g in enumerate(result.groups) for m in g.members}
     scores = evaluate(truth, predicted)
     kinds: Counter = Counter()
@@ -36,6 +36,6 @@ def run(split: str = "dev", min_similarity: float | None = None) -> dict:
             original = name.split("-")[0] + "-0-orig.txt"
             how = name.split("-", 2)[2].rsplit(".", 1)[0]
             kinds[f"{how} {'found' if predicted[name] == predicted[original] else 'missed'}"] += 1
-    return {"split": split, "min_similarity": min_similarity, "articles": len(truth),
+    return {"split": split, "min_similarity": thresholds.variant_probability, "articles": len(truth),
             **{k: round(v, 4) for k, v in scores.items() if k.startswith(("pairwise", "bcubed"))},
             "kinds": dict(sorted(kinds.items()))}

@@ -7,8 +7,8 @@ stripped, features, candidate pairs); every candidate pair of two labelled artic
 verification aligns is a training example, labelled 1 when the two report the same event
 (``benchmarks/labels/``). A logistic regression (scikit-learn, standardized evidence) is fitted on
 the train days; its operating point is chosen on the dev day by grouping the whole day at each
-probability on a grid and keeping the one with the highest pairwise precision among those whose
-recall is at least :data:`MIN_RECALL` (else the best F1). The test days are never read here.
+probability on a grid and keeping the one with the best pairwise F1 among those whose recall is
+at least :data:`MIN_RECALL` (else the best F1). The test days are never read here.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dev {DEV_EVENT_DAY} at {t:.2f}: P {m['pairwise_precision']:.3f} R {m['pairwise_recall']:.3f}",
               file=sys.stderr)
     keep = [c for c in curve if c["recall"] >= MIN_RECALL]
-    chosen = max(keep, key=lambda c: (c["precision"], -c["threshold"])) if keep else max(curve, key=lambda c: c["f1"])
+    chosen = max(keep or curve, key=lambda c: (c["f1"], -c["threshold"]))
     payload["threshold"] = chosen["threshold"]
     chosen["seeds_exact"] = seeds_exact(chosen["threshold"])
     payload["trained"] = {

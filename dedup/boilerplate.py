@@ -9,7 +9,11 @@ of the original text so reports and ``--explain`` can show them:
 * ``repeated``: short lines that recur across many documents of the corpus
   (site templates), the way large web-text pipelines drop repeated lines, and
   lines that recur inside one document (card lists);
-* ``junk``: lines with no letters, font-size buttons, CSS rules.
+* ``junk``: lines with no letters, font-size buttons, CSS rules;
+* ``chrome``: a page's furniture standing on a line of its own: image placeholders and credits
+  (وصف الصورة غير متوفر, صورة أرشيفية), section labels (الأخبار, أخبار دولية), share and print
+  buttons; and, among the first lines, a dateline or byline (عين اليوم – أبو ظبي: a few words,
+  a dash, a place) standing before a longer line.
 """
 
 from __future__ import annotations
@@ -58,6 +62,24 @@ SOURCE_MARKERS = tuple(normalize(m) for m in ("المصدر", "مصدر الخب
 READ_ALSO_MARKERS = tuple(
     normalize(m) for m in ("اقرأ أيضا", "إقرأ أيضا", "اقرأ ايضا", "اقرأ المزيد", "طالع أيضا", "شاهد أيضا", "اقرأ كذلك")
 )
+
+#: Lines that are page furniture when they stand alone (compared normalized, end punctuation dropped).
+CHROME_LINES = frozenset(
+    normalize(m)
+    for m in (
+        "وصف الصورة غير متوفر", "الصورة غير متوفرة", "صورة أرشيفية", "صورة ارشيفية", "صورة تعبيرية",
+        "صورة من الأرشيف", "الصورة من المصدر", "أرشيفية", "تعبيرية",
+        "الأخبار", "الاخبار", "أخبار", "اخبار", "آخر الأخبار", "أخبار دولية", "أخبار عربية", "أخبار محلية",
+        "أخبار عالمية", "أخبار اقتصادية", "أخبار رياضية", "أخبار السعودية", "أخبار الخليج", "محليات", "دوليات",
+        "عربي ودولي", "عربي وعالمي", "عربي", "دولي", "عالمي", "سياسة", "اقتصاد", "رياضة", "منوعات", "ثقافة",
+        "مجتمع", "تقارير", "الرئيسية", "الصفحة الرئيسية", "طباعة", "مشاركة", "شارك", "أرسل", "ارسال", "حفظ",
+        "نسخ الرابط", "تكبير الخط", "تصغير الخط", "حجم الخط",
+    )
+)
+#: A dateline or byline: at most :data:`DATELINE_WORDS` words around a dash, no sentence punctuation.
+DATELINE_WORDS = 6
+_DATELINE_RE = re.compile(r"^[^.:!؟?،,«»\"“”]{2,60}\s[-–—]\s?[^.:!؟?،,«»\"“”]{2,40}$|^[^.:!؟?،,«»\"“”]{2,60}[-–—]\s[^.:!؟?،,«»\"“”]{2,40}$")
+_END_PUNCT = ".:!؟?،,"
 
 _CSS_RE = re.compile(r"[{};]\s*$|^\s*[.#@]?[\w-]+(\s*[.#:][\w-]+)*\s*\{")
 _LETTER_RE = re.compile(r"[^\W\d_]")
@@ -153,6 +175,7 @@ class Boilerplate:
         drop: dict[int, str] = {}
         self._cut_tail(lines, drop)
         self._cut_read_also(lines, drop)
+        self._cut_chrome(lines, drop)
         within = Counter(ln.key for ln in lines if not ln.blank)
         for i, ln in enumerate(lines):
             if i in drop or ln.blank:
@@ -191,6 +214,25 @@ class Boilerplate:
                     drop[j] = "tail"
                 return
             words += ln.words
+
+    def _cut_chrome(self, lines: list[_Line], drop: dict[int, str]) -> None:
+        seen = 0  # non-blank lines met so far
+        for i, ln in enumerate(lines):
+            if ln.blank or i in drop:
+                continue
+            seen += 1
+            if ln.words <= 5 and normalize(ln.key.strip(_END_PUNCT + " ")) in CHROME_LINES:
+                drop[i] = "chrome"
+            elif seen <= 3 and ln.words <= DATELINE_WORDS and _DATELINE_RE.match(ln.key) and self._longer_after(lines, i):
+                drop[i] = "chrome"
+
+    @staticmethod
+    def _longer_after(lines: list[_Line], i: int) -> bool:
+        """Whether the next non-blank line after ``i`` is longer than a dateline (the story goes on)."""
+        for ln in lines[i + 1 :]:
+            if not ln.blank:
+                return ln.words > DATELINE_WORDS
+        return False
 
     def _cut_read_also(self, lines: list[_Line], drop: dict[int, str]) -> None:
         i = 0

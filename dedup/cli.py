@@ -174,7 +174,7 @@ def cluster(
     shingle_size: Annotated[int, typer.Option(help="Words per shingle for near-duplicate detection.")] = 5,
     num_perm: Annotated[int, typer.Option(help="MinHash permutations.")] = 128,
     seed: Annotated[int, typer.Option(help="MinHash seed (same seed, same signatures).")] = 1,
-    min_similarity: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Decide same-story variants by the calibrated same-story probability at or above this (0-1; the dev day's curve is in docs/quality.md: higher is more precise, lower finds more). Default: the fact-and-cosine rule.")] = None,
+    min_similarity: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Call two articles variants of one story when the calibrated probability that they report the same event is at least this (0-1; the curve is in docs/quality.md: higher is more precise, lower finds more). Default: the shipped model's operating point, chosen on a labelled dev day.")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for stripping and analyzing (default: all cores); with --engine dask and no --scheduler, local Dask workers. The groups do not depend on it.")] = None,
     engine: Annotated[Engine, typer.Option(help="Where the job runs: this process (and --jobs processes), or a Dask cluster (pip install 'dedup[dask]'). Same groups.")] = Engine.local,
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address for --engine dask (default: a local cluster).", metavar="ADDRESS")] = None,
@@ -210,7 +210,8 @@ def cluster(
         raise typer.Exit(EXIT_INPUT)
     with _job_errors():
         settings = Settings(shingle_size=shingle_size, num_perm=num_perm, seed=seed,
-                            thresholds=Thresholds(variant_probability=min_similarity))
+                            thresholds=Thresholds() if min_similarity is None else
+                            Thresholds(variant_probability=min_similarity))
         with _Progress(True) as progress:
             result = run([str(p) for p in paths], settings, fields, on_problem=_problem, progress=progress, jobs=jobs,
                          engine=engine.value, scheduler=scheduler, keep_text=explain,

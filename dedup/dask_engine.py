@@ -42,7 +42,7 @@ import numpy as np
 
 from .article import Article, ReadProblem, first_line
 from .boilerplate import Boilerplate
-from .candidates import (band_postings, bucket_pairs, day_numbers, keyword_codes, keyword_postings,
+from .candidates import (band_postings, bucket_pairs, day_numbers, every_pair, keyword_codes, keyword_postings,
                          shared_at_least)
 from .features import Analysis, Corpus, analyze
 from .group import Group, group
@@ -441,8 +441,9 @@ def cluster_dask(
         words = shuffle([client.submit(_keyword_postings, f, R) for f in feats], R)
         codes = shuffle([client.submit(_keyword_codes, n, 200, settings.thresholds.max_days, R, *w) for w in words], R)
         story = [client.submit(_same_story_pairs, n, settings.min_shared_keywords, bounds, *c) for c in codes]
+        small = [client.submit(every_pair, n, int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
         routed = shuffle(near + story, P)
-        pairs = [client.submit(_join_pairs, *routed[p]) for p in range(P)]
+        pairs = [client.submit(_join_pairs, small[p], *routed[p]) for p in range(P)]
         stage("candidates", pairs, n)
 
         # 6. verify, each partition with its partners' features

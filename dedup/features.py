@@ -15,7 +15,7 @@ from scipy import sparse
 
 from .article import Article
 from . import kernels
-from .lexicon import LEXICON, Lexicon, word_hashes
+from .lexicon import LEXICON, Lexicon, kind_starts, word_hashes
 from .normalize import normalize, tokens, word_spans
 from .segment import sentences
 from .shingle import as_set, shingle_windows
@@ -99,6 +99,7 @@ class Corpus:
     analyses_, signatures_, vectorizer_, doc_vectors_, offsets_;
     set_offsets_ and set_ids_: the shingle sets end to end (article ``i``'s set is
     ``set_ids_[set_offsets_[i]:set_offsets_[i + 1]]``);
+    kinds_: the first column of rare words and of numbers in the vectors (:func:`~dedup.lexicon.kind_starts`);
     sentence_vectors_ (rows; ``None`` without ``keep_rows``) and sentence_columns_
     (:class:`SentenceColumns`, made when first asked for unless made by :meth:`fit`).
     """
@@ -171,6 +172,7 @@ class Corpus:
             self.sentence_vectors_, self.doc_vectors_ = vectorizer.transform(units, self.offsets_)
         for an in self.analyses_:
             an.units = NO_UNITS  # vectorized: the term ids are no longer needed
+        self.kinds_ = kind_starts(self.vectorizer_.keys_)
         return self
 
     def sentence_columns(self) -> SentenceColumns:
@@ -199,6 +201,7 @@ class Corpus:
         out.sentence_vectors_ = self.sentence_vectors_[np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)]
         out.offsets_ = kernels.starts_of([len(r) for r in rows])
         out.vectorizer_ = None
+        out.kinds_ = self.kinds_
         return out
 
     @staticmethod
@@ -215,6 +218,7 @@ class Corpus:
         out.sentence_vectors_ = sparse.vstack([p.sentence_vectors_ for p in parts], format="csr")
         out.offsets_ = kernels.starts_of([n for p in parts for n in np.diff(p.offsets_).tolist()])
         out.vectorizer_ = None
+        out.kinds_ = first.kinds_  # the parts share one vectorizer
         return out
 
     def sentence_rows(self, i: int) -> sparse.csr_matrix:

@@ -122,6 +122,35 @@ def _row_cosines(indptr, indices, data, pairs: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def _marked(indptr, indices, pairs: np.ndarray, rare: int, number: int) -> np.ndarray:
+    """For each pair of rows of a CSR matrix (column indices sorted), the rare-word and number
+    columns (``rare <= c < number``; ``c >= number``) of each row and those both rows have:
+    columns (a's rare, b's rare, shared rare, a's numbers, b's numbers, shared numbers)."""
+    out = np.zeros((len(pairs), 6), dtype=np.int32)
+    for k in range(len(pairs)):
+        i, j = pairs[k, 0], pairs[k, 1]
+        x, x_end = indptr[i], indptr[i + 1]
+        y, y_end = indptr[j], indptr[j + 1]
+        x = x + np.searchsorted(indices[x:x_end], rare)
+        y = y + np.searchsorted(indices[y:y_end], rare)
+        for c in indices[x:x_end]:
+            out[k, 0 if c < number else 3] += 1
+        for c in indices[y:y_end]:
+            out[k, 1 if c < number else 4] += 1
+        while x < x_end and y < y_end:
+            cx, cy = indices[x], indices[y]
+            if cx == cy:
+                out[k, 2 if cx < number else 5] += 1
+                x += 1
+                y += 1
+            elif cx < cy:
+                x += 1
+            else:
+                y += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
 def _top3_mean(values: np.ndarray) -> float:
     """Sum of the three largest values divided by 3 (missing ones count 0), summed in float32."""
     top = np.sort(values)[::-1][:3]
@@ -539,6 +568,12 @@ def row_cosines(indptr, indices, data, pairs: np.ndarray, threads: int = 1) -> n
     """Dot products of row pairs of an L2-normalized CSR matrix (their cosines), as float32."""
     parts = in_threads(lambda lo, hi: _row_cosines(indptr, indices, data, pairs[lo:hi]), len(pairs), threads)
     return np.concatenate(parts)
+
+
+def marked(indptr, indices, pairs: np.ndarray, rare: int, number: int, threads: int = 1) -> np.ndarray:
+    """See :func:`_marked`; pairs in ``threads`` slices."""
+    parts = in_threads(lambda lo, hi: _marked(indptr, indices, pairs[lo:hi], rare, number), len(pairs), threads)
+    return np.concatenate(parts) if parts else np.zeros((0, 6), dtype=np.int32)
 
 
 def row_sums(indptr, indices, data, offsets: np.ndarray, threads: int = 1):

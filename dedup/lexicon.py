@@ -41,9 +41,41 @@ def word_hashes(words: Sequence[str]) -> np.ndarray:
     return kernels.code_hashes(codes, end - lengths, end)
 
 
+#: A term id's kind, in its two bits below the sign: a plain word (0), a rare word (2: its stem is
+#: not among :func:`dedup.frequencies.common_stems`) or a number (3: two digits or more). Among the
+#: sorted non-negative feature keys of the TF-IDF vectors, rare words and numbers are then the last
+#: columns (:func:`kind_starts`); the low 60 bits are the hash, so an id's low 32 bits (what the
+#: index's content-word signatures keep) do not depend on the kind.
+KIND_SHIFT = 60
+RARE, NUMBER = 2, 3
+_HASH_BITS = (1 << KIND_SHIFT) - 1
+
+
+def _kind_and_stem(word: str) -> tuple[int, str]:
+    """A normalized word's kind and the string its id hashes: a number's digits (``و2015`` and
+    ``2015`` are one term), else the light stem."""
+    digits = "".join(c for c in word if "0" <= c <= "9")
+    if len(digits) >= 2:
+        return NUMBER, digits
+    stem = light_stem(word)
+    if digits or len(stem) < 3:
+        return 0, stem
+    from .frequencies import is_rare
+
+    return (RARE if is_rare(stem) else 0), stem
+
+
 def stem_id(word: str) -> int:
-    """Term id of a word: the 62-bit xxh3 hash of its light stem."""
-    return xxhash.xxh3_64_intdigest(light_stem(word).encode("utf-8")) >> 2
+    """Term id of a normalized word: the 60-bit xxh3 hash of its light stem (a number: of its
+    digits), its kind (:data:`KIND_SHIFT`) above."""
+    kind, stem = _kind_and_stem(word)
+    return (kind << KIND_SHIFT) | ((xxhash.xxh3_64_intdigest(stem.encode("utf-8")) >> 2) & _HASH_BITS)
+
+
+def kind_starts(keys: np.ndarray) -> tuple[int, int]:
+    """The first column of rare words and the first of numbers among sorted feature ``keys``
+    (bigrams, negative, first; then plain words, rare words, numbers)."""
+    return (int(np.searchsorted(keys, RARE << KIND_SHIFT)), int(np.searchsorted(keys, NUMBER << KIND_SHIFT)))
 
 
 class Lexicon:

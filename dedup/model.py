@@ -16,7 +16,12 @@ The evidence of a pair (:data:`EVIDENCE`, all in the verification step's arrays)
   is shared);
 * ``lead_shared``: whether a headline or lead sentence of one is shared with a headline or lead
   sentence of the other;
-* ``size_ratio``: the log of the smaller 5-gram set's size over the larger's.
+* ``size_ratio``: the log of the smaller 5-gram set's size over the larger's;
+* ``rare_shared``, ``rare_count``: the rare words (names, places, uncommon terms: words whose stem is
+  not among the common stems of Arabic, :mod:`dedup.frequencies`) both articles use, as a share of
+  the article with fewer, and their number (log of one plus it);
+* ``numbers_shared``, ``numbers_apart``: the numbers of two digits or more (figures, dates, years)
+  both use, as a share of the article with fewer; and whether both give numbers but share none.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 EVIDENCE = ("jaccard", "containment", "cosine", "fact", "head", "head_lead", "lead", "cover_min", "cover_max",
-            "start_max", "lead_shared", "size_ratio")
+            "start_max", "lead_shared", "size_ratio", "rare_shared", "rare_count", "numbers_shared", "numbers_apart")
 #: Where the shipped parameters live.
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "verifier.json"
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from .article import Article, ReadProblem
 from .boilerplate import Boilerplate
-from .candidates import candidate_pairs, keyword_pairs, optimal_bands, pair_codes_of, pairs_of_codes
+from .candidates import candidate_pairs, every_pair, keyword_pairs, optimal_bands, pair_codes_of, pairs_of_codes
 from .group import Group, group_verdicts
 from .io import FieldMap, plan_pieces, read
 from .features import Corpus
@@ -103,12 +103,15 @@ def _timer(timings: dict[str, float], stage: str):
 
 def find_candidates(corpus: Corpus, settings: Settings, near: Future | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Near-duplicate pairs (LSH), same-story pairs (shared keywords, close in time) and their union.
+    """Near-duplicate pairs (LSH), same-story pairs (shared keywords, close in time; every pair of a
+    corpus of at most :data:`~dedup.candidates.ALL_PAIRS_UP_TO` articles) and their union.
     ``near``: the LSH pairs being found in another thread (:func:`_near_ahead`)."""
     near = near.result() if near is not None else candidate_pairs(corpus.signatures_, settings.lsh_threshold)
     same_story = keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords,
                                published=[a.published for a in corpus.articles], max_days=settings.thresholds.max_days)
     base = len(corpus.articles)
+    same_story = pairs_of_codes(np.concatenate([pair_codes_of(same_story, base), pair_codes_of(every_pair(base), base)]),
+                                base)  # a small corpus: every pair
     pairs = pairs_of_codes(np.concatenate([pair_codes_of(near, base), pair_codes_of(same_story, base)]), base)
     return near, same_story, pairs
 

@@ -35,9 +35,10 @@ class Thresholds:
     variant_cosine: float = 0.15
     fact_sentence: float = 0.3
     max_days: float = 3.0
-    #: The same-story probability (dedup.model) at or above which a pair is a variant; ``None``: the
-    #: fact-and-cosine rule decides (:meth:`calibrated` gives the model's operating point).
-    variant_probability: float | None = None
+    #: The same-story probability (:mod:`dedup.model`) at or above which a pair is a variant: by
+    #: default the shipped model's operating point (chosen on the dev day); ``None``: the older
+    #: fact-and-cosine rule decides (``variant_facts`` and ``variant_cosine``), kept for comparison.
+    variant_probability: float | None = field(default_factory=lambda: load_model().threshold)
 
     def __post_init__(self) -> None:
         for name in ("duplicate_containment", "duplicate_jaccard", "variant_facts", "variant_cosine", "fact_sentence",
@@ -48,7 +49,7 @@ class Thresholds:
 
     @classmethod
     def calibrated(cls, **kw) -> Thresholds:
-        """These thresholds with the same-story model's operating point (chosen on the dev day)."""
+        """These thresholds with the same-story model's operating point (the default)."""
         return cls(variant_probability=load_model().threshold, **kw)
 
 
@@ -113,6 +114,9 @@ class Measures:
 
 
 _RELATIONS = ("distinct", "variant", "duplicate")
+#: Texts of fewer word 5-grams than this (about 24 words) are duplicates only when one contains
+#: the whole of the other.
+SHORT_TEXT = 20
 
 
 def _score(fact, cosine, probability, t: Thresholds):
@@ -126,7 +130,8 @@ def decide(jaccard, containment, smaller, larger, fact, cosine, probability, day
     """The relation codes (0 distinct, 1 variant, 2 duplicate) and similarities of measured pairs,
     given as arrays: the one rule that verification, ``compare`` and calibration apply.
 
-    A duplicate is decided on the texts (5-gram sets). A variant: one text contained in a much
+    A duplicate is decided on the texts (5-gram sets): most of the shorter's 5-grams in the other,
+    or close sets; all of them when the shorter has fewer than :data:`SHORT_TEXT`. A variant: one text contained in a much
     longer one, or related by the variant rule, and never between articles more than
     ``t.max_days`` apart (``days`` NaN: unknown). The variant rule is the fact-and-cosine rule
     (``fact >= t.variant_facts`` and ``cosine >= t.variant_cosine``; similarity their mean) unless
@@ -134,7 +139,11 @@ def decide(jaccard, containment, smaller, larger, fact, cosine, probability, day
     or above it (similarity: the probability). A duplicate's similarity is its containment when higher."""
     jaccard, containment, smaller, larger, fact, cosine, probability, days = (
         np.asarray(x, dtype=np.float64) for x in (jaccard, containment, smaller, larger, fact, cosine, probability, days))
-    dup = (jaccard >= t.duplicate_jaccard) | ((containment >= t.duplicate_containment) & (smaller >= 0.5 * larger))
+    # a short text (a headline, a brief) is a duplicate only when the whole of it is in the other:
+    # one word swapped (Syria for Yemen, a figure changed) leaves most of its few 5-grams shared
+    whole = (containment >= 1.0) & (smaller >= 0.5 * larger)
+    dup = np.where(smaller < SHORT_TEXT, whole,
+                   (jaccard >= t.duplicate_jaccard) | ((containment >= t.duplicate_containment) & (smaller >= 0.5 * larger)))
     contained = ~dup & (containment >= t.duplicate_containment) & (smaller >= 20)
     if t.variant_probability is None:
         related = (fact >= t.variant_facts) & (cosine >= t.variant_cosine)
@@ -395,6 +404,7 @@ class Verifier:
         self._sizes = np.diff(self._set_offsets)
         self._days = day_numbers(a.published for a in corpus.articles)
         self._docs = _csr(corpus.doc_vectors_)
+        self._kinds = corpus.kinds_
         self._offsets = np.asarray(corpus.offsets_, dtype=np.int64)
         self._sentences = corpus.sentence_columns()
         self._held = (self._set_ids, *self._docs, *self._sentences)
@@ -452,7 +462,15 @@ class Verifier:
         lead_shared[aligned] = lead
         with np.errstate(divide="ignore"):
             ratio = np.log((1.0 + small) / (1.0 + large))
-        return {"jaccard": jac, "containment": con, "cosine": cos, "fact": fact, "head": head[:, 0],
+        marks = kernels.marked(self._docs[0], self._docs[1], pairs, *self._kinds, self.threads).astype(np.float64)
+        rare_fewer = np.minimum(marks[:, 0], marks[:, 1])
+        numbers_fewer = np.minimum(marks[:, 3], marks[:, 4])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rare_shared = np.where(rare_fewer > 0, marks[:, 2] / rare_fewer, 0.0)
+            numbers_shared = np.where(numbers_fewer > 0, marks[:, 5] / numbers_fewer, 0.0)
+        return {"rare_shared": rare_shared, "rare_count": np.log1p(marks[:, 2]), "numbers_shared": numbers_shared,
+                "numbers_apart": ((numbers_fewer > 0) & (marks[:, 5] == 0)).astype(np.float64),
+                "jaccard": jac, "containment": con, "cosine": cos, "fact": fact, "head": head[:, 0],
                 "head_lead": head[:, 1], "lead": head[:, 2], "cover_min": cover.min(axis=1), "cover_max": cover.max(axis=1),
                 "start_max": start, "lead_shared": lead_shared, "size_ratio": ratio}
 

@@ -4,7 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import kernels, lexicon
-from dedup.lexicon import Lexicon, word_hashes
+import pytest
+
+from dedup.lexicon import KIND_SHIFT, NUMBER, RARE, Lexicon, _kind_and_stem, kind_starts, stem_id, word_hashes
 from dedup.normalize import light_stem, normalize, word_spans
 from dedup.shingle import text_shingles, word_shingles
 
@@ -27,7 +29,10 @@ def test_term_ids_are_hashes_of_the_stem_and_word_hashes_of_the_code_points():
     terms, hashes = lex.term_ids(WORDS), word_hashes(WORDS)
     for w, t, h in zip(WORDS, terms.tolist(), hashes.tolist()):
         assert h == _fnv_fmix(w)
-        assert t == xxhash.xxh3_64_intdigest(light_stem(w).encode("utf-8")) >> 2
+        kind, stem = _kind_and_stem(w)
+        assert t == (kind << KIND_SHIFT) | ((xxhash.xxh3_64_intdigest(stem.encode("utf-8")) >> 2) & ((1 << KIND_SHIFT) - 1))
+        # the low 32 bits (what the index's content-word signatures keep) are the stem's hash
+        assert t & 0xFFFFFFFF == (xxhash.xxh3_64_intdigest(stem.encode("utf-8")) >> 2) & 0xFFFFFFFF
     assert terms[0] == terms[1] == terms[2]  # one stem: والحكومة, الحكومة, حكومة
     assert len(lex) == len(set(WORDS))
 
@@ -74,3 +79,21 @@ def test_words_hashed_from_code_points_equal_words_hashed_as_strings(text):
         codes, first, end, _ = found
         assert kernels.code_hashes(codes, first, end).tolist() == word_hashes(words).tolist()
     assert text_shingles(text).tolist() == word_shingles(words).tolist()
+
+
+@pytest.mark.parametrize("word, kind, key", [
+    ("2015", NUMBER, "2015"), ("و2015", NUMBER, "2015"), ("42", NUMBER, "42"), ("5", 0, "5"),
+    ("بلينكن", RARE, "بلينكن"), ("الوزير", 0, "وزير"), ("في", 0, "في"),
+])
+def test_a_term_id_carries_its_kind_numbers_rare_words_or_plain_words(word, kind, key):
+    assert _kind_and_stem(word) == (kind, key)
+    assert stem_id(word) >> KIND_SHIFT == kind
+
+
+def test_rare_words_and_numbers_are_the_last_columns_of_sorted_keys():
+    words = ["2015", "بلينكن", "الوزير", "42", "الحكومة", "ريفلين"]
+    keys = np.sort(np.concatenate([Lexicon().term_ids(words), [-5, -1]]))
+    rare, number = kind_starts(keys)
+    kinds = [_kind_and_stem(w)[0] for w in words]
+    assert number - rare == kinds.count(RARE) and len(keys) - number == kinds.count(NUMBER)
+    assert rare == 2 + kinds.count(0)  # the two bigram keys, then the plain words
