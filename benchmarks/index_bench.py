@@ -3,8 +3,10 @@ for the SQLite and Redis backends, beside datasketch's MinHashLSH (in memory,
 and with its Redis storage on the same server) doing the same inserts and queries.
 
 dedup's figures include signing each article (normalize, shingle, two MinHash
-signatures); datasketch is given the signatures already made, so its figures are
-storage and banding only.
+signatures) and verifying it against its candidates as ``dedup compare`` does;
+datasketch is given the signatures already made, so its figures are storage and
+banding only. ``stored_text`` gives what the index keeps of each article's title
+and text (zlib) against their UTF-8 size.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dedup.index import Index, IndexSettings, prepare
+from dedup.index import Index, IndexSettings, pack_body, prepare
 from dedup.signature import Signer
 
 from . import datasets
@@ -50,8 +52,17 @@ def _dedup(location: str, arts, probes) -> dict:
     lat = _latencies(ix.check, probes)
     stats = ix.stats()
     ix.close()
-    return {"add_per_s": round(len(arts) / add_s), "reopen_s": round(reopen_s, 4), "check": lat,
-            "bytes": stats.get("bytes_on_disk") or stats.get("server_memory_bytes")}
+    size = stats.get("bytes_on_disk") or stats.get("server_memory_bytes")
+    return {"add_per_s": round(len(arts) / add_s, 1), "reopen_s": round(reopen_s, 4), "check": lat,
+            "bytes": size, "bytes_per_article": round(size / len(arts)) if size else None}
+
+
+def stored_text(arts) -> dict:
+    """Bytes per article of the title and text as stored (zlib), and as UTF-8."""
+    packed = sum(len(pack_body(a.title, a.text)) for a in arts)
+    raw = sum(len(a.title.encode()) + len(a.text.encode()) for a in arts)
+    return {"articles": len(arts), "zlib_bytes_per_article": round(packed / len(arts)),
+            "utf8_bytes_per_article": round(raw / len(arts))}
 
 
 def _datasketch(arts, probes, storage: dict | None) -> dict:
@@ -85,7 +96,7 @@ def run(sizes: list[int], redis: bool = True) -> dict:
             # of the stored verdict), not the candidate search that checking a new article costs
             probes = [type(a)(f"probe-{a.id}", a.text, title=a.title, outlet=a.outlet)
                       for a in _articles(min(size, 31030))[::max(1, size // 500)]][:500]
-            row = {"articles": size,
+            row = {"articles": size, "stored_text": stored_text(arts),
                    "dedup_sqlite": _dedup(str(tmp / f"i{size}.sqlite"), arts, probes),
                    "datasketch_memory": _datasketch(arts, probes, None)}
             if redis:

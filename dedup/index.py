@@ -2,16 +2,29 @@
 
 Each article is signed twice with the same :class:`~dedup.signature.Signer`:
 word 5-gram shingles (near-duplicates) and its set of stemmed content words
-(same-story variants). Both signatures are banded for LSH and stored with the
-article's group. A verdict is:
+(same-story variants). Both signatures are banded for LSH; the bands find the
+candidates. Each article is stored with its group, its verdict and what
+verification needs (title, text, published date; the title and text
+zlib-compressed, :func:`pack_body`).
 
-* ``duplicate`` of the stored article whose 5-gram Jaccard estimate is highest
-  and at least ``threshold``;
-* ``variant`` of a stored article's group when the content-word Jaccard estimate
-  is at least ``variant_threshold`` (and the dates, when both are known, are at
-  most ``max_days`` apart);
+An incoming article is verified against the :data:`MAX_CANDIDATES` stored
+articles that share the most bands with it, each pair by
+:func:`dedup.compare.compare_many` — the verdict ``dedup compare`` gives that
+pair. A verdict is:
+
+* ``duplicate`` of the candidate with the highest similarity among those
+  verified ``duplicate``;
+* else ``variant`` of the group of the candidate with the highest similarity
+  among those verified ``variant``;
 * ``new`` otherwise;
 * ``conflict`` when the id is recorded already with other content (not recorded).
+
+Articles recorded by format 2, which kept no text, are decided by the rule of
+that format when they are candidates: ``duplicate`` when the MinHash estimate
+of the 5-gram Jaccard is at least ``threshold``, ``variant`` when that of the
+content words is at least ``variant_threshold`` (dates at most ``max_days``
+apart); :meth:`Index._decide` ranks both kinds of candidates together by
+similarity.
 
 Every recorded article keeps its verdict, keyed by its id and a hash of its
 content (:func:`content_key`). An article met again with the same id and the same
@@ -31,6 +44,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date
@@ -54,8 +68,9 @@ _STOP = {normalize(w) for w in (
 ).split()}
 
 
-#: What an index's stored layout is; 1 kept no verdicts or content hashes (migrated on open).
-FORMAT = 2
+#: What an index's stored layout is; 1 kept no verdicts or content hashes, 2 no text (both
+#: migrated on open for writing; see :meth:`Index._decide` for articles stored without text).
+FORMAT = 3
 
 
 class IndexError_(Exception):
@@ -94,16 +109,22 @@ class IndexSettings:
     shingle_size: int = 5
     normalization: str = NORM.key()
     word_hash: str = WORD_HASH
+    #: LSH threshold of the 5-gram bands (near-duplicate candidates); and the estimate rule's
+    #: duplicate threshold for articles stored without text (format 2)
     threshold: float = 0.5
+    #: the estimate rule's variant threshold (content-word Jaccard) for articles stored without text
     variant_threshold: float = 0.3
     max_days: float = 3.0
+    #: LSH threshold of the content-word bands (same-story candidates): rewrites of one event share
+    #: few content words (the seeds' three: 0.11 to 0.16)
+    candidate_threshold: float = 0.1
 
     #: Settings that change signatures or bands: an index made with others is unusable.
     STRUCTURAL = ("num_perm", "seed", "scheme", "shingle_size", "normalization", "word_hash", "threshold",
-                  "variant_threshold")
+                  "variant_threshold", "candidate_threshold")
 
     def __post_init__(self) -> None:
-        for name in ("threshold", "variant_threshold"):
+        for name in ("threshold", "variant_threshold", "candidate_threshold"):
             value = getattr(self, name)
             if not 0.0 < value < 1.0:
                 raise ValueError(f"{name} must be in (0, 1), got {value}")
@@ -111,18 +132,24 @@ class IndexSettings:
             raise ValueError(f"scheme must be {SCHEME!r}, got {self.scheme!r}")
 
     def bands(self, kind: str) -> tuple[int, int]:
-        return optimal_bands(self.threshold if kind == "text" else self.variant_threshold, self.num_perm)
+        return optimal_bands(self.threshold if kind == "text" else self.candidate_threshold, self.num_perm)
 
     @classmethod
     def from_dict(cls, d: dict) -> IndexSettings:
         known = {f.name for f in fields(cls)}
         d = {"word_hash": "xxh3-utf8", **d}  # indexes made before the word hash was stored used xxh3 of UTF-8
+        # indexes made before format 3 banded the content words at their variant threshold
+        d.setdefault("candidate_threshold", d.get("variant_threshold", cls.variant_threshold))
         return cls(**{k: v for k, v in d.items() if k in known})
 
 
 @dataclass
 class Entry:
-    """One article as the index stores it."""
+    """One article as the index stores it.
+
+    Articles recorded since format 3 keep their title and text (stored compressed,
+    :func:`pack_body`) and no signatures (empty: verification reads the text); those
+    recorded by format 2 or 1 keep their signatures and no text (``text`` None)."""
 
     id: str
     group: str
@@ -132,6 +159,28 @@ class Entry:
     terms_sig: np.ndarray
     content: str = ""  # content_key of the article
     verdict: str = ""  # the verdict it was given, JSON (IndexVerdict.stored)
+    title: str = ""
+    text: str | None = None  # the article's text as read (boilerplate included); None: not stored
+
+    def article(self) -> Article:
+        """The stored article as verification reads it."""
+        return Article(self.id, self.text or "", title=self.title, published=self.published)
+
+
+def pack_body(title: str, text: str) -> bytes:
+    """What an entry stores of an article's title and text: zlib of the title's length (4 bytes),
+    the title and the text, in UTF-8."""
+    t = title.encode("utf-8", "surrogatepass")
+    return zlib.compress(len(t).to_bytes(4, "little") + t + text.encode("utf-8", "surrogatepass"), 6)
+
+
+def unpack_body(data: bytes | None) -> tuple[str, str | None]:
+    """The title and text :func:`pack_body` stored; ``("", None)`` for an entry without them."""
+    if not data:
+        return "", None
+    raw = zlib.decompress(data)
+    n = int.from_bytes(raw[:4], "little")
+    return raw[4 : 4 + n].decode("utf-8", "surrogatepass"), raw[4 + n :].decode("utf-8", "surrogatepass")
 
 
 @dataclass(frozen=True)
@@ -176,6 +225,8 @@ class Prepared:
     def __init__(self, article: Article, text_sig: np.ndarray, terms_sig: np.ndarray, settings: IndexSettings) -> None:
         self.article, self.text_sig, self.terms_sig = article, text_sig, terms_sig
         self.keys = {kind: _keys(sig, settings.bands(kind)) for kind, sig in zip(KINDS, (text_sig, terms_sig))}
+        #: (candidate id, candidate content key) -> (relation, similarity) of the pairs verified so far
+        self.verified: dict[tuple[str, str], tuple[str, float]] = {}
 
     def all_keys(self) -> list[tuple[str, int, int]]:
         return [(kind, band, key) for kind in KINDS for band, key in enumerate(self.keys[kind])]
@@ -195,10 +246,13 @@ def prepare(articles: Sequence[Article], settings: IndexSettings, signer: Signer
     return [Prepared(a, sigs[2 * k], sigs[2 * k + 1], settings) for k, a in enumerate(articles)]
 
 
-#: Stored articles compared with each incoming one, at most: those sharing the most
+#: Stored articles verified against each incoming one, at most: those sharing the most
 #: LSH buckets with it. A story reposted thousands of times then costs an add no
-#: more than one reposted a hundred times.
-MAX_CANDIDATES = 100
+#: more than one reposted ten times (each pair verified costs about 10 ms).
+MAX_CANDIDATES = 10
+#: Articles whose verification features (stripped copy, analysis, signature) an index keeps for
+#: the next pairs they are in, at most: a story's stored articles are candidates again and again.
+MEMO = 1000
 
 
 def _closest(buckets: Iterable[Iterable[str]], limit: int = MAX_CANDIDATES) -> list[str]:
@@ -233,6 +287,9 @@ class Index:
         self.store = store
         self.settings = settings
         self.signer = Signer(settings.num_perm, settings.seed)
+        #: stored articles verified against each incoming one, at most (those sharing the most bands)
+        self.max_candidates = MAX_CANDIDATES
+        self._memo: dict = {}  # per-article features for verification (dedup.compare.compare_many)
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -288,40 +345,79 @@ class Index:
 
     # -- verdicts ------------------------------------------------------------------
     def _decide(self, p: Prepared, candidates: dict[str, Entry]) -> IndexVerdict:
-        best_dup, best_var = (0.0, None), (0.0, None)
-        for entry in candidates.values():
-            j_text = estimate_jaccard(p.text_sig, entry.text_sig)
-            j_terms = estimate_jaccard(p.terms_sig, entry.terms_sig)
-            if j_text > best_dup[0] or (j_text == best_dup[0] and best_dup[1] and entry.id < best_dup[1].id):
-                best_dup = (j_text, entry)
-            days = _days_apart(p.article.published, entry.published) if p.article.published and entry.published else None
-            if (days is None or days <= self.settings.max_days) and j_terms > best_var[0]:
-                best_var = (j_terms, entry)
-        if best_dup[1] is not None and best_dup[0] >= self.settings.threshold:
-            e = best_dup[1]
-            return IndexVerdict(p.article.id, "duplicate", e.id, e.group, best_dup[0])
-        if best_var[1] is not None and best_var[0] >= self.settings.variant_threshold:
-            e = best_var[1]
-            return IndexVerdict(p.article.id, "variant", e.group, e.group, best_var[0])
+        """The verdict of ``p`` against ``candidates``: each stored with its text verified with it
+        (:func:`dedup.compare.compare_many`, pairs verified before taken from ``p.verified``), each
+        stored without (format 2) judged by the estimates; the duplicate with the highest similarity,
+        else the variant with the highest similarity (ties: the smallest id), else new."""
+        found: dict[str, list[tuple[float, Entry]]] = {"duplicate": [], "variant": []}
+        with_text = [e for e in candidates.values() if e.text is not None]
+        for e, (relation, sim) in zip(with_text, self._verify(p, with_text)):
+            if relation in found:
+                found[relation].append((sim, e))
+        for e in candidates.values():
+            if e.text is None:
+                relation, sim = self._estimate(p, e)
+                if relation in found:
+                    found[relation].append((sim, e))
+        if found["duplicate"]:
+            sim, e = min(found["duplicate"], key=lambda x: (-x[0], x[1].id))
+            return IndexVerdict(p.article.id, "duplicate", e.id, e.group, sim)
+        if found["variant"]:
+            sim, e = min(found["variant"], key=lambda x: (-x[0], x[1].id))
+            return IndexVerdict(p.article.id, "variant", e.group, e.group, sim)
         return IndexVerdict(p.article.id, "new", None, p.article.id, 0.0)
+
+    def _verify(self, p: Prepared, entries: list[Entry]) -> list[tuple[str, float]]:
+        """(relation, similarity) of ``p`` and each entry, as ``dedup compare`` decides the pair;
+        each pair verified once (kept in ``p.verified``, keyed by the entry's id and content)."""
+        from .compare import compare_many
+
+        todo = [e for e in entries if (e.id, e.content) not in p.verified]
+        if todo:
+            if len(self._memo) > MEMO:
+                self._memo.clear()
+            for e, v in zip(todo, compare_many(p.article, [e.article() for e in todo], memo=self._memo)):
+                p.verified[(e.id, e.content)] = (v.relation, float(v.similarity))
+        return [p.verified[(e.id, e.content)] for e in entries]
+
+    def _verify_only(self, p: Prepared, candidates: dict[str, Entry]) -> IndexVerdict:
+        """Verify ``p`` against the candidates that have their text, deciding nothing (the pass
+        before the write lock): a placeholder verdict."""
+        self._verify(p, [e for e in candidates.values() if e.text is not None])
+        return IndexVerdict(p.article.id, "new", None, p.article.id, 0.0)
+
+    def _estimate(self, p: Prepared, e: Entry) -> tuple[str, float]:
+        """The rule of format 2, for an entry stored without text: MinHash estimates of the 5-gram
+        Jaccard (duplicate at ``threshold``) and of the content-word Jaccard (variant at
+        ``variant_threshold``, dates at most ``max_days`` apart when both known)."""
+        j_text = estimate_jaccard(p.text_sig, e.text_sig)
+        if j_text >= self.settings.threshold:
+            return "duplicate", j_text
+        j_terms = estimate_jaccard(p.terms_sig, e.terms_sig)
+        days = _days_apart(p.article.published, e.published) if p.article.published and e.published else None
+        if (days is None or days <= self.settings.max_days) and j_terms >= self.settings.variant_threshold:
+            return "variant", j_terms
+        return "distinct", max(j_text, j_terms)
 
     def _run(self, articles: Sequence[Article], record: bool) -> list[IndexVerdict]:
         prepared = prepare(articles, self.settings, self.signer)
         contents = [content_key(a) for a in articles]
         keys = sorted({k for p in prepared for k in p.all_keys()})
         now = time.time()
+        limit = self.max_candidates
 
-        def work(tx) -> list[IndexVerdict]:
+        def work(tx, decide, write: bool) -> list[IndexVerdict]:
             # id -> (content, stored verdict, group) of the articles already recorded
             known = tx.recorded(sorted({a.id for a in articles}))
             fresh = [p.article.id not in known for p in prepared]
             stored = tx.candidates(sorted({k for p, f in zip(prepared, fresh) if f for k in p.all_keys()}))
-            top = [_closest(stored.get(k, ()) for k in p.all_keys()) if f else [] for p, f in zip(prepared, fresh)]
+            top = [_closest((stored.get(k, ()) for k in p.all_keys()), limit) if f else []
+                   for p, f in zip(prepared, fresh)]
             entries = tx.entries(sorted({i for t in top for i in t}))
             local: dict[tuple[str, int, int], list[str]] = {}
             local_entries: dict[str, Entry] = {}
             out, new_entries = [], []
-            for p, content, found in zip(prepared, contents, top):
+            for p, content in zip(prepared, contents):
                 ident = p.article.id
                 seen = known.get(ident)
                 if seen is None and record and ident in local_entries:  # met earlier in this batch
@@ -330,22 +426,30 @@ class Index:
                 if seen is not None:
                     out.append(_again(ident, content, *seen))
                     continue
-                batch = _closest(local.get(k, ()) for k in p.all_keys())  # earlier articles of this batch
-                cands = {i: entries.get(i) or local_entries.get(i) for i in [*found, *batch]}
-                verdict = self._decide(p, {i: e for i, e in cands.items() if e is not None})
+                # earlier articles of this batch count as stored: the best of both by shared bands
+                # (a stored one among them is among ``top``, whose entries were read: ranked the same there)
+                best = _closest(([*stored.get(k, ()), *local.get(k, ())] for k in p.all_keys()), limit)
+                cands = {i: entries.get(i) or local_entries.get(i) for i in best}
+                verdict = decide(p, {i: e for i, e in cands.items() if e is not None})
                 out.append(verdict)
                 if record:
-                    e = Entry(ident, verdict.group, now, p.article.published, p.text_sig, p.terms_sig,
-                              content, verdict.stored())
+                    a = p.article
+                    e = Entry(ident, verdict.group, now, a.published, _NO_SIG, _NO_SIG, content, verdict.stored(),
+                              a.title, a.text)
                     new_entries.append((e, p.all_keys()))
                     local_entries[ident] = e
                     for k in p.all_keys():
                         local.setdefault(k, []).append(ident)
-            if record and new_entries:
+            if write and record and new_entries:
                 tx.insert(new_entries)
             return out
 
-        return self.store.transaction(keys, work, write=record)
+        if record:
+            # the pairs verified before the write lock is taken (verification is most of an add's
+            # time, and other writers wait for the lock): under it, only the pairs of candidates
+            # recorded meanwhile are verified, and the verdicts decided
+            self.store.transaction(keys, lambda tx: work(tx, self._verify_only, False), write=False)
+        return self.store.transaction(keys, lambda tx: work(tx, self._decide, True), write=record)
 
     def check(self, article: Article) -> IndexVerdict:
         """The verdict for one article; the index is not changed."""
@@ -424,6 +528,9 @@ def _store_for(location: str, create: bool = False, write: bool = True):
     from .store_sqlite import SqliteStore
 
     return SqliteStore(location, create=create, write=write)
+
+
+_NO_SIG = np.zeros(0, dtype=np.uint32)  # what an entry stored with its text keeps of its signatures
 
 
 def encode_sig(sig: np.ndarray) -> bytes:

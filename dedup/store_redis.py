@@ -3,7 +3,7 @@
 Layout under a key prefix (``redis://host:port/db?prefix=NAME``, default ``dedup``)::
 
     {p}:meta               string  JSON settings
-    {p}:doc:{id}           hash    grp, added, published, text_sig, terms_sig, keys, content, verdict
+    {p}:doc:{id}           hash    grp, added, published, text_sig, terms_sig, keys, content, verdict, body
     {p}:b:{kind}:{band}:{key}  set  ids of the articles in that LSH bucket
     {p}:added              zset    id -> time added (for pruning by age)
 
@@ -33,7 +33,8 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from .index import Entry, IndexBusy, IndexError_, IndexFull, IndexUnavailable, LockLost, decode_sig, encode_sig
+from .index import (Entry, IndexBusy, IndexError_, IndexFull, IndexUnavailable, LockLost, decode_sig, encode_sig,
+                    pack_body, unpack_body)
 
 log = logging.getLogger("dedup")
 
@@ -69,7 +70,7 @@ _RENEW = ("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexp
           "else return 0 end")
 #: A batch's writes, done only if the lock still holds the writer's token (the fence).
 #: ARGV: token, prefix, n, then per article: id, grp, added, published, text_sig, terms_sig,
-#: keys (JSON), content, verdict, m, and its m bucket keys.
+#: keys (JSON), content, verdict, body, m, and its m bucket keys.
 _WRITE = """
 if redis.call('get', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('LOCKLOST the write lock expired or was taken by another worker')
@@ -79,13 +80,13 @@ for _ = 1, n do
   local id = ARGV[i]
   redis.call('hset', p .. ':doc:' .. id, 'grp', ARGV[i + 1], 'added', ARGV[i + 2], 'published', ARGV[i + 3],
              'text_sig', ARGV[i + 4], 'terms_sig', ARGV[i + 5], 'keys', ARGV[i + 6], 'content', ARGV[i + 7],
-             'verdict', ARGV[i + 8])
+             'verdict', ARGV[i + 8], 'body', ARGV[i + 9])
   redis.call('zadd', p .. ':added', ARGV[i + 2], id)
-  local m = tonumber(ARGV[i + 9])
+  local m = tonumber(ARGV[i + 10])
   for b = 1, m do
-    redis.call('sadd', ARGV[i + 9 + b], id)
+    redis.call('sadd', ARGV[i + 10 + b], id)
   end
-  i = i + 10 + m
+  i = i + 11 + m
 end
 return n
 """
@@ -152,7 +153,8 @@ class RedisStore:
         return meta
 
     def migrate(self) -> None:
-        """Format 2 keeps two more fields in each article's hash: nothing to change in place."""
+        """Formats 2 and 3 keep more fields in each article's hash (content and verdict; body): nothing
+        to change in place; the articles recorded before lack them."""
 
     def set_meta(self, meta: dict) -> None:
         self._call(lambda: self.r.set(self._k("meta"), json.dumps(meta)))
@@ -278,11 +280,13 @@ class _View:
     def entries(self, ids):
         batch = self._batch()
         for i in ids:
-            batch.hmget(self.s._k("doc", i), "grp", "added", "published", "text_sig", "terms_sig")
+            batch.hmget(self.s._k("doc", i), "grp", "added", "published", "text_sig", "terms_sig", "content", "body")
         out = {}
-        for i, (grp, added, pub, ts, ms) in zip(ids, batch.execute()):
+        for i, (grp, added, pub, ts, ms, content, body) in zip(ids, batch.execute()):
             if grp is not None:
-                out[i] = Entry(i, grp.decode(), float(added), pub.decode(), decode_sig(ts), decode_sig(ms))
+                title, text = unpack_body(body)
+                out[i] = Entry(i, grp.decode(), float(added), pub.decode(), decode_sig(ts), decode_sig(ms),
+                               content.decode() if content else "", "", title, text)
         return out
 
     def recorded(self, ids):
@@ -298,7 +302,8 @@ class _View:
     def arguments(self) -> list:
         args: list = [len(self.pending)]
         for e, keys in self.pending:
+            body = b"" if e.text is None else pack_body(e.title, e.text)
             args += [e.id, e.group, repr(e.added), e.published, encode_sig(e.text_sig), encode_sig(e.terms_sig),
-                     json.dumps(keys), e.content, e.verdict, len(keys)]
+                     json.dumps(keys), e.content, e.verdict, body, len(keys)]
             args += [self.s._k("b", kind, band, key) for kind, band, key in keys]
         return args

@@ -22,13 +22,14 @@ import sqlite3
 from collections.abc import Callable
 from urllib.parse import quote
 
-from .index import Entry, IndexBusy, IndexError_, IndexFull, IndexReadOnly, decode_sig, encode_sig
+from .index import (Entry, IndexBusy, IndexError_, IndexFull, IndexReadOnly, decode_sig, encode_sig, pack_body,
+                    unpack_body)
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS docs (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, grp TEXT NOT NULL, "
     "added REAL NOT NULL, published TEXT NOT NULL, text_sig BLOB NOT NULL, terms_sig BLOB NOT NULL, "
-    "content TEXT, verdict TEXT)",
+    "content TEXT, verdict TEXT, body BLOB)",
     "CREATE TABLE IF NOT EXISTS bands (kind INTEGER NOT NULL, band INTEGER NOT NULL, key INTEGER NOT NULL, "
     "rid INTEGER NOT NULL, PRIMARY KEY (kind, band, key, rid)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS docs_added ON docs(added)",
@@ -53,7 +54,7 @@ class SqliteStore:
             raise IndexReadOnly(f"{path}: the index is read-only (its {what} cannot be written); "
                                 "`dedup index check` and `dedup index stats` can read it")
         self.writable = writable and write
-        self.readonly_columns = False
+        self.columns: set[str] = set()  # of the docs table: an index of format 1 or 2 lacks some
         try:
             self.db = self._connect(path, busy_timeout, folder)
             tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -66,7 +67,7 @@ class SqliteStore:
                               f"(tables {', '.join(foreign[:5])}); left as it was")
         self.empty = not tables
         if tables:
-            self.readonly_columns = "content" not in self._columns()
+            self.columns = self._columns()
 
     def _connect(self, path: str, busy_timeout: float, folder: str) -> sqlite3.Connection:
         if self.writable:
@@ -163,19 +164,22 @@ class SqliteStore:
 
         self._tx(run)
         self.empty = False
+        self.columns = self._columns()
 
     def migrate(self) -> None:
-        """Add what format 2 keeps per article (content hash, verdict) to a format 1 index."""
+        """Add what format 2 keeps per article (content hash, verdict) to a format 1 index, and
+        what format 3 keeps (title and text) to a format 1 or 2 index: the articles recorded
+        before keep none (NULL)."""
         self._write()
 
         def run():
             have = self._columns()
-            for column in ("content", "verdict"):
+            for column, kind in (("content", "TEXT"), ("verdict", "TEXT"), ("body", "BLOB")):
                 if column not in have:
-                    self.db.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT")
+                    self.db.execute(f"ALTER TABLE docs ADD COLUMN {column} {kind}")
 
         self._tx(run)
-        self.readonly_columns = False
+        self.columns = self._columns()
 
     # -- transaction view ----------------------------------------------------------
     def transaction(self, keys, work: Callable, write: bool):
@@ -201,20 +205,24 @@ class SqliteStore:
         return out
 
     def entries(self, ids: list[str]) -> dict[str, Entry]:
+        """The entries of these ids: title and text when stored (format 3), else signatures."""
         out = {}
+        cols = ", ".join(c if c in self.columns else "NULL" for c in ("content", "body"))
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             q = ",".join("?" for _ in chunk)
-            for ident, grp, added, published, ts, ms in self.db.execute(
-                f"SELECT id, grp, added, published, text_sig, terms_sig FROM docs WHERE id IN ({q})", chunk):
-                out[ident] = Entry(ident, grp, added, published, decode_sig(ts), decode_sig(ms))
+            for ident, grp, added, published, ts, ms, content, body in self.db.execute(
+                f"SELECT id, grp, added, published, text_sig, terms_sig, {cols} FROM docs WHERE id IN ({q})", chunk):
+                title, text = unpack_body(body)
+                out[ident] = Entry(ident, grp, added, published, decode_sig(ts), decode_sig(ms), content or "", "",
+                                   title, text)
         return out
 
     def recorded(self, ids: list[str]) -> dict[str, tuple[str | None, str | None, str]]:
         """id -> (content hash, stored verdict, group) of those recorded (hash and verdict None
         for articles recorded by format 1)."""
         out = {}
-        cols = "NULL, NULL" if self.readonly_columns else "content, verdict"
+        cols = ", ".join(c if c in self.columns else "NULL" for c in ("content", "verdict"))
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             q = ",".join("?" for _ in chunk)
@@ -226,10 +234,10 @@ class SqliteStore:
     def insert(self, entries: list[tuple[Entry, list[tuple[str, int, int]]]]) -> None:
         for e, keys in entries:
             cur = self.db.execute(
-                "INSERT INTO docs (id, grp, added, published, text_sig, terms_sig, content, verdict) "
-                "VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO docs (id, grp, added, published, text_sig, terms_sig, content, verdict, body) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
                 (e.id, e.group, e.added, e.published, encode_sig(e.text_sig), encode_sig(e.terms_sig),
-                 e.content, e.verdict))
+                 e.content, e.verdict, None if e.text is None else pack_body(e.title, e.text)))
             rid = cur.lastrowid
             self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?,?,?,?)",
                                 [(KIND_CODE[k], b, key, rid) for k, b, key in keys])

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from dedup import Article, read
 from dedup.cli import app
+from dedup.compare import compare_articles
 from dedup.index import Index, IndexError_, IndexSettings, IndexUnavailable
 
 from .conftest import saudinewsnet_records
@@ -24,14 +25,20 @@ BODY = ("أعلنت وزارة الصحة تسجيل إصابات جديدة ب�
         "وأضاف أن حملة التطعيم ستبدأ الأسبوع المقبل في جميع المراكز الصحية")
 
 
+#: The seeds' verdicts added in file order (../shared/seeds/SOURCE.md: 000, 001 and 004 are one
+#: story, 002 and 003 two others), as `dedup compare` decides each pair.
+SEED_VERDICTS = [("new", None), ("variant", "000_fd40320715479528.txt"), ("new", None), ("new", None),
+                 ("variant", "000_fd40320715479528.txt")]
+
+
 def test_seeds_verdicts(location, seeds_dir):
     arts = list(read([str(seeds_dir)]))
     with Index.open(location, create=True) as ix:
         first = ix.add_many(arts)
-        assert [v.verdict for v in first] == ["new"] * 5
+        assert [(v.verdict, v.of) for v in first] == SEED_VERDICTS
         again = ix.check_many(list(read([str(seeds_dir)])))
         # the same ids with the same text: their stored verdicts, marked as replays
-        assert [(v.verdict, v.of, v.replay) for v in again] == [("new", None, True)] * 5
+        assert [(v.verdict, v.of, v.replay) for v in again] == [(*s, True) for s in SEED_VERDICTS]
         copies = ix.check_many([Article(f"copy-{a.id}", a.text) for a in arts])
         assert [(v.verdict, v.of) for v in copies] == [("duplicate", a.id) for a in arts]
         assert ix.stats()["documents"] == 5
@@ -57,15 +64,25 @@ def test_saudinewsnet_reposts_found(location):
     assert same >= 45
 
 
+#: One report written twice: `dedup compare` calls them variants (facts 0.41, cosine 0.45).
+STORY = ("أعلنت وزارة الصحة تسجيل إصابات جديدة بالفيروس في مدينة الرياض خلال الأسبوع الماضي. وقال المتحدث باسم "
+         "الوزارة إن الفرق الطبية تتابع الحالات عن قرب في المستشفيات. وأكدت الوزارة أن الوضع تحت السيطرة ولا داعي "
+         "للقلق بين السكان. وأضاف أن حملة التطعيم ستبدأ الأسبوع المقبل في جميع المراكز الصحية.")
+RETOLD = ("قالت وزارة الصحة إنها سجلت إصابات جديدة بالفيروس في الرياض الأسبوع الماضي. وأكدت أن الوضع تحت "
+          "السيطرة وأن الفرق الطبية تتابع الحالات في المستشفيات. وأشارت إلى بدء حملة التطعيم في المراكز الصحية "
+          "الأسبوع المقبل.")
+
+
 def test_variant_joins_the_group(location):
-    a = Article("a", BODY, published="2015-08-02")
-    b = Article("b", "قالت وزارة الصحة إنها سجلت إصابات جديدة بالفيروس في الرياض الأسبوع الماضي، وأكدت أن الوضع تحت "
-                "السيطرة وأن الفرق الطبية تتابع الحالات في المستشفيات، مشيرة إلى بدء حملة التطعيم في المراكز الصحية", published="2015-08-02")
+    a = Article("a", STORY, published="2015-08-02")
+    b = Article("b", RETOLD, published="2015-08-02")
     far = Article("c", b.text, published="2015-09-20")
     with Index.open(location, create=True) as ix:
         ix.add(a)
         v = ix.check(b)
         assert v.verdict == "variant" and v.of == "a"
+        assert v.similarity == pytest.approx(compare_articles(Article("b", RETOLD, published="2015-08-02"),
+                                                              Article("a", STORY, published="2015-08-02")).similarity)
         assert ix.check(far).verdict == "new"  # weeks apart: not the same event
 
 
@@ -217,9 +234,11 @@ def test_cli_index_roundtrip_and_filter(tmp_path, seeds_dir, monkeypatch):
     path = str(tmp_path / "cli.sqlite")
     assert runner.invoke(app, ["index", "create", path]).exit_code == 0
     res = runner.invoke(app, ["index", "add", path, str(seeds_dir)])
-    assert res.exit_code == 0 and [json.loads(l)["verdict"] for l in res.stdout.splitlines()] == ["new"] * 5
+    assert res.exit_code == 0 and [(json.loads(l)["verdict"], json.loads(l)["of"]) for l in res.stdout.splitlines()
+                                   ] == SEED_VERDICTS
     res = runner.invoke(app, ["index", "check", path, str(seeds_dir)])
-    assert [(json.loads(l)["verdict"], json.loads(l)["replay"]) for l in res.stdout.splitlines()] == [("new", True)] * 5
+    assert [(json.loads(l)["verdict"], json.loads(l)["replay"]) for l in res.stdout.splitlines()
+            ] == [(v, True) for v, _ in SEED_VERDICTS]
     assert json.loads(runner.invoke(app, ["index", "stats", path]).stdout)["documents"] == 5
     res = runner.invoke(app, ["index", "create", path, "--num-perm", "64"])
     assert res.exit_code == 3 and "incompatible" in res.stderr

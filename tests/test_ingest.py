@@ -103,7 +103,7 @@ def test_an_index_of_format_1_opens_and_is_migrated(tmp_path):
                                                               ("duplicate", "c", False)]
         assert ix.add(Article("d", OTHER + " وأضاف")).replay
     db = sqlite3.connect(path)
-    assert json.loads(db.execute("SELECT value FROM meta").fetchone()[0])["format"] == 2
+    assert json.loads(db.execute("SELECT value FROM meta").fetchone()[0])["format"] == 3  # migrated to the current format
 
 
 # -- kill -9 and re-run, real processes -------------------------------------------------------
@@ -412,7 +412,7 @@ def test_a_redis_index_of_format_1_opens_and_replays(redis_server):
         vs = ix.add_many([Article("a", BODY), Article("b", BODY), Article("c", OTHER)])
         assert [(v.verdict, v.of, v.replay) for v in vs] == [("new", None, True), ("recorded", "a", True),
                                                               ("new", None, False)]
-    assert json.loads(r.get(f"{prefix}:meta"))["format"] == 2
+    assert json.loads(r.get(f"{prefix}:meta"))["format"] == 3  # migrated to the current format
     r.set(f"{prefix}:meta", "not json")
     res = CliRunner().invoke(app, ["index", "stats", url])
     assert res.exit_code == 3 and "not a dedup index" in res.stderr
