@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="decide variants by the model at this point (default: its operating point)")
     ra.add_argument("--rule", choices=["model", "facts"], default="model",
                     help="facts: the older fact-and-cosine rule instead of the model")
+    sub.add_parser("test-days", help="the same-story decision on the held-out test days (figures only)")
     sub.add_parser("index-quality", help="the index's verdicts against the hand-labelled events, by variant threshold")
     d = sub.add_parser("dask", help="the Dask engine on a LocalCluster beside the local engine")
     d.add_argument("--sizes", default="31030")
@@ -105,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
             thresholds = Thresholds() if args.min_similarity is None else Thresholds(variant_probability=args.min_similarity)
             name = f"model{thresholds.variant_probability}"
         save(f"read_also_{args.split}_{name}", run(args.split, thresholds))
+    elif args.what == "test-days":
+        from . import test_days
+
+        results = test_days.run()
+        save("test_days", results)
+        test_days.plot(results, DOCS / "verifier_curve.png")
     elif args.what == "index-quality":
         from . import index_quality
 

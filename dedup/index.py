@@ -248,8 +248,9 @@ def prepare(articles: Sequence[Article], settings: IndexSettings, signer: Signer
 
 #: Stored articles verified against each incoming one, at most: those sharing the most
 #: LSH buckets with it. A story reposted thousands of times then costs an add no
-#: more than one reposted ten times (each pair verified costs about 10 ms).
-MAX_CANDIDATES = 10
+#: more than one reposted five times (each pair verified costs about 5 ms; on the labelled dev day five
+#: candidates grouped as well as ten or twenty, python -m benchmarks index-quality).
+MAX_CANDIDATES = 5
 #: Articles whose verification features (stripped copy, analysis, signature) an index keeps for
 #: the next pairs they are in, at most: a story's stored articles are candidates again and again.
 MEMO = 1000

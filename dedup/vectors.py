@@ -167,12 +167,19 @@ def merge_frequencies(parts: Sequence[tuple[np.ndarray, np.ndarray] | TermCounts
         k, d = p.frequencies() if isinstance(p, TermCounts) else p
         return np.searchsorted(keys, k).astype(index, copy=False), d
 
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        for first in range(0, len(parts), max(1, threads)):  # a few parts' positions in memory at a time
-            for at, d in pool.map(locate, parts[first : first + max(1, threads)]):
-                df[at] += d  # distinct keys within a part: no position twice
-                if positions is not None:
-                    positions.append(spill.keep(at))
+    def add(found) -> None:
+        for at, d in found:
+            df[at] += d  # distinct keys within a part: no position twice
+            if positions is not None:
+                positions.append(spill.keep(at))
+
+    if threads <= 1 or len(parts) <= 1:  # no pool: starting its thread cost a pair's comparison 2 ms
+        for p in parts:
+            add([locate(p)])
+        return keys, df
+    with ThreadPoolExecutor(threads) as pool:
+        for first in range(0, len(parts), threads):  # a few parts' positions in memory at a time
+            add(pool.map(locate, parts[first : first + threads]))
     return keys, df
 
 
