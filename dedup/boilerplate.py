@@ -127,6 +127,10 @@ def _is_junk(line: _Line) -> bool:
     return line.key in {"A+", "A-", "A+ A-", "a+", "a-"} or bool(_CSS_RE.search(line.key))
 
 
+#: A first line of at least this many words is taken for a headline (:meth:`Boilerplate.strip_text`).
+HEADLINE_WORDS = 5
+
+
 class Boilerplate:
     """Learns a corpus's repeated template lines, then strips boilerplate from articles.
 
@@ -177,13 +181,17 @@ class Boilerplate:
         self._cut_read_also(lines, drop)
         self._cut_chrome(lines, drop)
         within = Counter(ln.key for ln in lines if not ln.blank)
+        # the first line of the text, when it has the length of a headline, is kept however often
+        # it is repeated: reposts of one story share their headline line, which is no template
+        head = next((i for i, ln in enumerate(lines) if not ln.blank and i not in drop), -1)
         for i, ln in enumerate(lines):
             if i in drop or ln.blank:
                 continue
             if _is_junk(ln):
                 drop[i] = "junk"
             elif ln.words <= self.max_words and (ln.key in self.repeated_ or within[ln.key] >= 3):
-                drop[i] = "repeated"
+                if not (i == head and ln.words >= HEADLINE_WORDS and within[ln.key] == 1):
+                    drop[i] = "repeated"
         kept: list[_Line] = []
         for i, ln in enumerate(lines):
             if i in drop or (ln.blank and (not kept or kept[-1].blank)):

@@ -155,6 +155,55 @@ def decide(jaccard, containment, smaller, larger, fact, cosine, probability, day
     return relation.astype(np.int8), np.where(relation == 2, np.maximum(containment, score), score)
 
 
+#: Headlines whose cosine is below this share (next to) no word: a pair sharing only a block one
+#: carries of the other (:func:`embedded_blocks`) is then told apart from a rewrite under a new headline.
+UNRELATED_HEADLINES = 0.1
+#: A carried block begins within the other's first units (headline, lead) ...
+BLOCK_OPENING = 2
+#: ... and lies past the carrier's own first units ...
+OWN_OPENING = 2
+#: ... which has at least this many units outside it ...
+OWN_UNITS = 3
+#: ... and is copied word for word: each of its sentences at least this alike (TF-IDF cosine).
+VERBATIM = 0.9
+
+
+def embedded_blocks(n_pairs: int, m_pair: np.ndarray, m_a: np.ndarray, m_b: np.ndarray, m_sim: np.ndarray,
+                    units_a: np.ndarray, units_b: np.ndarray, titled: np.ndarray | None = None) -> np.ndarray:
+    """Whether each of ``n_pairs`` aligned pairs shares nothing but a block of one story that the
+    other carries, as a "read also" block (with or without its marker line) carries one: the
+    other's opening (its first :data:`BLOCK_OPENING` units: headline, lead) and what follows it,
+    copied word for word (every aligned sentence at least :data:`VERBATIM` alike) and in one
+    piece (consecutive units in both), into the carrier past its own headline and lead (its
+    first :data:`OWN_OPENING` units), with at least :data:`OWN_UNITS` units of its own outside
+    the block. A block is two aligned sentences or more; one when both have headlines
+    (``titled``), since headlines then tell the two stories apart (see :data:`UNRELATED_HEADLINES`).
+
+    ``m_pair``, ``m_a``, ``m_b``, ``m_sim``: the aligned sentences (pair, unit of the first, unit of
+    the second, similarity); ``units_a``, ``units_b``: each pair's articles' unit counts."""
+    out = np.zeros(n_pairs, dtype=bool)
+    if not len(m_pair):
+        return out
+    count = np.bincount(m_pair, minlength=n_pairs)[:n_pairs]
+    least = 2 if titled is None else np.where(titled, 1, 2)
+    weakest = np.full(n_pairs, np.inf)
+    np.minimum.at(weakest, m_pair, m_sim)
+    found = (count >= least) & (weakest >= VERBATIM)
+
+    def extent(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo = np.full(n_pairs, np.iinfo(np.int64).max)
+        hi = np.full(n_pairs, -1)
+        np.minimum.at(lo, m_pair, units)
+        np.maximum.at(hi, m_pair, units)
+        return lo, hi - lo + 1
+
+    (lo_a, span_a), (lo_b, span_b) = extent(m_a), extent(m_b)
+    found &= (span_a == count) & (span_b == count)  # one piece in both
+    for lo, other_lo, span, n in ((lo_a, lo_b, span_a, units_a), (lo_b, lo_a, span_b, units_b)):
+        out |= found & (lo >= OWN_OPENING) & (other_lo < BLOCK_OPENING) & (n - span >= OWN_UNITS)
+    return out
+
+
 def _decide_one(m: Measures, t: Thresholds) -> tuple[np.ndarray, np.ndarray]:
     days = np.nan if m.days_apart is None else m.days_apart
     return decide([m.jaccard], [m.containment], [m.smaller], [m.larger], [m.fact_score], [m.cosine], [m.probability],
@@ -406,6 +455,9 @@ class Verifier:
         self._docs = _csr(corpus.doc_vectors_)
         self._kinds = corpus.kinds_
         self._offsets = np.asarray(corpus.offsets_, dtype=np.int64)
+        # whether an article's first unit is its headline (a title given apart from the text)
+        self._titled = np.fromiter((len(an.spans) > 0 and an.spans[0, 0] < 0 for an in corpus.analyses_), dtype=bool,
+                                   count=len(corpus.analyses_))
         self._sentences = corpus.sentence_columns()
         self._held = (self._set_ids, *self._docs, *self._sentences)
         self._bytes_per_article = sum(a.nbytes for a in self._held) / max(1, len(corpus.articles))
@@ -549,8 +601,15 @@ class Verifier:
         evidence = self._evidence(pairs, aligned, jac, con, cos, fact, small, large, (m_pair, m_a, m_b))
         probability = np.zeros(len(pairs))
         probability[aligned] = self.model.probability({k: v[aligned] for k, v in evidence.items()})
+        units = np.diff(self._offsets)
+        carried = np.zeros(len(pairs), dtype=bool)
+        carried[aligned] = embedded_blocks(len(aligned), m_pair, m_a, m_b, m_sim, units[first[aligned]],
+                                           units[second[aligned]], titled=self._titled[first[aligned]] & self._titled[second[aligned]])
+        carried &= evidence["head"] < UNRELATED_HEADLINES
+        probability[carried] = 0.0  # the same story only in the block one carries of the other
         relation, sim = decide(jac, con, small, large, fact, cos, probability, days, t)
-        relation[quick] = 0
+        relation[quick | carried] = 0
+        sim[carried] = 0.0
         columns = dict(zip(_COLUMNS, (sim, jac, con, cos, fact, small, large, days, probability)))
         if self.evidence:
             columns.update({c: evidence[c[len("evidence_"):]] for c in EVIDENCE_COLUMNS})

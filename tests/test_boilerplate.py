@@ -57,6 +57,16 @@ def test_long_reposted_paragraphs_are_not_template():
     assert cleaner.strip_text(BODY)[0] == BODY
 
 
+def test_a_headline_line_reposted_many_times_is_kept_where_it_opens_a_text():
+    headline = "وزير الصحة يفتتح مستشفى جديدا في جازان"
+    texts = [f"{headline}\n{BODY}"] * 5 + [f"خبر آخر عن موضوع مختلف تماما في مدينة أخرى\n{headline}\n{BODY}"]
+    cleaner = Boilerplate(min_docs=4).fit(texts)
+    assert cleaner.strip_text(texts[0])[0].startswith(headline)  # the first line: the headline, kept
+    assert headline not in cleaner.strip_text(texts[-1])[0]  # further down, a line repeated across the corpus
+    short = "الرئيسية"  # a repeated first line of fewer than five words is still a template line
+    assert cleaner.fit([f"{short}\n{BODY}"] * 5).strip_text(f"{short}\n{BODY}")[0] == BODY
+
+
 def _lines(text):
     return {normalize(ln) for ln in text.splitlines()} - {""}
 

@@ -89,3 +89,51 @@ def test_cluster_takes_the_operating_point_on_the_command_line(seeds_dir):
     stricter, strict = groups("--min-similarity", "0.35"), groups("--min-similarity", "0.9")
     assert stricter != default and all(len(g) == 1 for g in strict)
     assert CliRunner().invoke(app, ["cluster", str(seeds_dir), "--min-similarity", "1.5"]).exit_code == 2
+
+
+def _stories(n: int = 2) -> list:
+    """``n`` SaudiNewsNet articles of different days, each of three paragraphs or more."""
+    from .conftest import saudinewsnet_records
+
+    out, days = [], set()
+    for r in saudinewsnet_records(limit=3000):
+        paras = [p.strip() for p in r["content"].split("\n") if len(p.split()) >= 12]
+        if len(paras) >= 4 and r["date_extracted"][:10] not in days and r["title"].strip():
+            out.append((r["title"].strip(), paras))
+            days.add(r["date_extracted"][:10])
+        if len(out) == n:
+            return out
+    raise AssertionError("too few articles of four paragraphs")
+
+
+@pytest.mark.parametrize("marker", ["إقرأ أيضاً:", ""])
+@pytest.mark.parametrize("at", [1, 2, None])
+def test_a_read_also_block_of_another_story_does_not_make_them_one_story(marker, at):
+    from dedup import Article
+    from dedup.compare import compare_articles
+
+    (title_a, a), (title_b, b) = _stories()
+    block = ([marker] if marker else []) + [title_b] + b[:2]
+    at = len(a) if at is None else at
+    carrier = Article("a2", "\n\n".join(a[:at] + block + a[at:]), title=title_a)
+    other = Article("b", "\n\n".join(b), title=title_b)
+    own = Article("a", "\n\n".join(a), title=title_a)
+    glued = compare_articles(carrier, other)
+    assert glued.relation == "distinct" and glued.similarity == 0.0, glued.as_dict()
+    assert compare_articles(Article("a2", carrier.text, title=title_a), own).relation != "distinct"
+
+
+def test_a_rewrite_that_quotes_the_others_opening_is_not_taken_for_a_carried_block():
+    """The same sentences, not word for word (one word of each changed): a rewrite, not a block."""
+    from dedup.verify import embedded_blocks
+
+    m_pair, m_a, m_b = np.zeros(3, dtype=np.int64), np.array([3, 4, 5]), np.array([0, 1, 2])
+    units = np.array([12]), np.array([8])
+    assert embedded_blocks(1, m_pair, m_a, m_b, np.array([1.0, 0.97, 1.0]), *units).tolist() == [True]
+    assert embedded_blocks(1, m_pair, m_a, m_b, np.array([1.0, 0.7, 1.0]), *units).tolist() == [False]
+    # not in one piece in the carrier, or beginning past the other's opening, or at the carrier's own head
+    assert embedded_blocks(1, m_pair, np.array([3, 5, 6]), m_b, np.ones(3), *units).tolist() == [False]
+    assert embedded_blocks(1, m_pair, m_a, m_b + 2, np.ones(3), *units).tolist() == [False]
+    assert embedded_blocks(1, m_pair, m_a - 2, m_b, np.ones(3), *units).tolist() == [False]
+    # the other way round: the second article carries the first's opening
+    assert embedded_blocks(1, m_pair, m_b, m_a, np.ones(3), units[1], units[0]).tolist() == [True]
