@@ -22,7 +22,8 @@ tr.disagree td.cell{box-shadow:inset -4px 0 #d98e04}.badge{display:inline-block;
 .b-dis{background:#fff1d6;color:#8a5a00}.b-add{background:#e3f6e5;color:#1e6b30}.b-drop{background:#fde8e8;color:#b42318}
 ins{background:#c9f0cf;text-decoration:none}del{background:#f8d0d0;color:#8a1c1c}
 bdi.id{direction:ltr;unicode-bidi:isolate}tr.note td{background:#fffaf0;border-top:none}
-.legend span{margin-inline-end:1rem}.summary li{margin:.1rem 0}.dis{font-size:.85rem;color:#8a5a00;margin-top:.25rem}
+.legend span{margin-inline-end:1rem}.meta{margin:.2rem 0;color:#555}.b-first{background:#e6eefc;color:#1b3d8f}
+.outlet .title{color:#333}.outlet time{color:#666;font-size:.85rem;direction:ltr;unicode-bidi:isolate}.summary li{margin:.1rem 0}.dis{font-size:.85rem;color:#8a5a00;margin-top:.25rem}
 """
 
 LEGEND = (
@@ -46,15 +47,24 @@ def _label(label: str) -> str:
 def _group(g: dict) -> str:
     ids = [a["id"] for a in g["articles"]]
     outlets = {o["article"]: o for o in g["outlets"]}
-    out = [f'<section id="group-{escape(str(g["id"]))}"><h2>المجموعة {escape(str(g["id"]))} '
-           f'<span class="badge">{escape(g["relation"])}</span> — {len(ids)} مقالات</h2>']
+    headline = g.get("headline") or ""
+    out = [f'<section id="group-{escape(str(g["id"]))}"><h2>المجموعة {escape(str(g["id"]))}'
+           + (f': <span class="headline">{escape(headline)}</span>' if headline else "") + "</h2>"
+           f'<p class="meta"><span class="badge">{escape(g.get("relation_ar", g["relation"]))}</span> '
+           f'{len(ids)} مقالات</p>']
     out.append('<ul class="summary">')
+    arts = {a["id"]: a for a in g["articles"]}
     for o in g["outlets"]:
+        a = arts[o["article"]]
         out.append(
-            f'<li><b>{_label(o["label"])}</b>: {len(o["shared"])} مشترك، '
-            f'<span class="badge b-add">{len(o["added"])} أضافه</span>'
-            f'<span class="badge b-drop">{len(o["dropped"])} أسقطه</span>'
-            + (f'<span class="badge b-dis">{len(o["disagreements"])} اختلاف</span>' if o["disagreements"] else "")
+            f'<li class="outlet"><b>{_label(o["label"])}</b>'
+            + (f' <span class="title">«{escape(a["title"])}»</span>' if a.get("title") else "")
+            + (f' <time>{escape(a["published"])}</time>' if a.get("published") else "")
+            + (' <span class="badge b-first">نشر أولاً</span>' if g.get("first") == o["article"] else "")
+            + f' — يشارك {len(o["shared"])}، '
+            f'<span class="badge b-add">يضيف {len(o["added"])}</span>'
+            f'<span class="badge b-drop">يسقط {len(o["dropped"])}</span>'
+            + (f'<span class="badge b-dis">يختلف في {len(o["disagreements"])}</span>' if o["disagreements"] else "")
             + "</li>"
         )
     out.append("</ul>")
@@ -91,7 +101,7 @@ def render(report: dict, title: str = "تقرير الاختلافات بين ا
     if len(groups) > 1:
         items = "".join(
             f'<li><a href="#group-{escape(str(g["id"]))}">المجموعة {escape(str(g["id"]))}: '
-            f'{escape(g["articles"][0]["title"] or g["articles"][0]["id"])} ({len(g["articles"])})</a></li>'
+            f'{escape(g.get("headline") or g["articles"][0]["title"] or g["articles"][0]["id"])} ({len(g["articles"])})</a></li>'
             for g in groups
         )
         toc = f'<nav><h2>المحتويات</h2><ol>{items}</ol></nav>'

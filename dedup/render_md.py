@@ -35,13 +35,22 @@ def render(report: dict) -> str:
     for g in groups:
         ids = [a["id"] for a in g["articles"]]
         outlets = {o["article"]: o for o in g["outlets"]}
-        lines += [f'<a id="group-{g["id"]}"></a>', "", f"## المجموعة {g['id']} ({g['relation']}, {len(ids)})", ""]
+        headline = g.get("headline") or g["articles"][0]["title"] or ""
+        lines += [f'<a id="group-{g["id"]}"></a>', "",
+                  f"## المجموعة {g['id']}: {_cell(headline)}" if headline else f"## المجموعة {g['id']}", ""]
         lines.append('<div dir="rtl">')
         lines.append("")
+        lines.append(f"{g.get('relation_ar', g['relation'])}، {len(ids)} مقالات")
+        lines.append("")
+        arts = {a["id"]: a for a in g["articles"]}
         for o in g["outlets"]:
+            a = arts[o["article"]]
+            when = f" ({_cell(a['published'])})" if a.get("published") else ""
+            first = " — نشر أولاً" if g.get("first") == o["article"] else ""
+            title = f": «{_cell(a['title'])}»" if a.get("title") else ""
             lines.append(
-                f"- **{_cell(o['label'])}**: {len(o['shared'])} مشترك، {len(o['added'])} أضافه، {len(o['dropped'])} أسقطه"
-                + (f"، {len(o['disagreements'])} اختلاف" if o["disagreements"] else "")
+                f"- **{_cell(o['label'])}**{title}{when}{first} — يشارك {len(o['shared'])}، يضيف {len(o['added'])}، "
+                f"يسقط {len(o['dropped'])}" + (f"، يختلف في {len(o['disagreements'])}" if o["disagreements"] else "")
             )
         lines.append("")
         lines.append("| # | " + " | ".join(_cell(a["label"]) for a in g["articles"]) + " |")

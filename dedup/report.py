@@ -5,9 +5,12 @@ The report is a plain, JSON-ready dict; :mod:`dedup.render_html` and
 
     {"schema": "dedup.report/1",
      "groups": [{
-        "id": 1, "relation": "variant",
+        "id": 1, "relation": "variant", "relation_ar": "روايات لخبر واحد",
+        "headline": "…",          # the story's headline (the title of the article sharing most facts)
+        "first": article_id | null,   # who published first, when the dates tell
         "articles": [{"id", "label", "outlet", "title", "published"}],   # columns, in this order
-        "facts": [{
+                # title: the article's own, else its first line when it is headline-short
+        "facts": [{            # the facts most outlets carry first
             "id": "1.3",
             "kind": "common" | "partial" | "unique",     # in all / several / one article(s)
             "sentences": {article_id: {"text", "start", "end", "diff"?}},
@@ -144,7 +147,9 @@ def group_report(articles: list[Article], group_id: int | str = 1, relation: str
     ids = [a.id for a in articles]
     labels = _labels(articles)
     facts = []
-    for number, fact in enumerate(alignment.facts, 1):
+    # the facts most outlets carry first; among equals, in the order the articles tell them
+    ranked = sorted(alignment.facts, key=lambda f: -len(f.sentences))
+    for number, fact in enumerate(ranked, 1):
         order = sorted(fact.sentences)
         ref_text = alignment.sentences[order[0]][fact.sentences[order[0]]].text
         sentences = {}
@@ -183,20 +188,43 @@ def group_report(articles: list[Article], group_id: int | str = 1, relation: str
                 "dropped": dropped,
                 "shared": shared,
                 "disagreements": disagree,
-                "summary": f"{labels[k]}: {len(shared)} shared, {len(added)} added, {len(dropped)} dropped"
-                + (f", {len(disagree)} with disagreements" if disagree else ""),
+                "summary": f"{labels[k]}: يشارك {len(shared)}، يضيف {len(added)}، يسقط {len(dropped)}"
+                + (f"، يختلف في {len(disagree)}" if disagree else ""),
             }
         )
+    titles = [headline(a) for a in articles]
+    carried = [len(o["shared"]) for o in outlets]
+    dated = sorted((a.published, k) for k, a in enumerate(articles) if a.published)
     return {
         "id": group_id,
         "relation": relation,
+        "relation_ar": RELATIONS_AR.get(relation, relation),
+        # the story's headline: the title of the titled article sharing the most facts with the others
+        "headline": titles[max(range(n), key=lambda k: (bool(titles[k]), carried[k], -k))] if n else "",
+        "first": ids[dated[0][1]] if dated and (len(dated) == 1 or dated[0][0] < dated[1][0]) else None,
         "articles": [
-            {"id": a.id, "label": labels[k], "outlet": a.outlet, "title": a.title, "published": a.published}
+            {"id": a.id, "label": labels[k], "outlet": a.outlet, "title": titles[k], "published": a.published}
             for k, a in enumerate(articles)
         ],
         "facts": facts,
         "outlets": outlets,
     }
+
+
+#: The relations of a group, as the report names them.
+RELATIONS_AR = {"duplicate": "نسخ مكررة", "variant": "روايات لخبر واحد", "pair": "مقارنة مقالين"}
+#: A first line of more words than this is a paragraph, not a headline.
+HEADLINE_MAX_WORDS = 25
+
+
+def headline(a: Article) -> str:
+    """An article's title: the one it was given, else the first line of its text once boilerplate is
+    stripped (site chrome is gone by then), when that line is short enough to be a headline."""
+    if a.title.strip():
+        return a.title.strip()
+    body = a.clean if a.clean is not None else a.text
+    first = next((ln.strip() for ln in body.splitlines() if ln.strip()), "")
+    return first if len(first.split()) <= HEADLINE_MAX_WORDS else ""
 
 
 def build(groups: Iterable[tuple[int | str, str, list[Article]]]) -> dict:

@@ -194,3 +194,28 @@ def test_diff_api_on_two_articles(seeds_dir):
 
     rep = diff(read_one(files[0]), read_one(files[4]))
     assert rep["groups"][0]["relation"] == "pair"
+
+
+def test_the_story_header_names_each_outlet_s_title_time_and_who_came_first():
+    extra = "وأوضح أن المصابين نقلوا إلى مستشفى الملك فهد لتلقي العلاج اللازم."
+    a = Article("a", "\n".join([extra] + BASE[:3]), outlet="sabq", title="إصابات جديدة في الرياض", published="2015-08-02")
+    b = Article("b", "\n".join(BASE[:3]), outlet="okaz", title="الصحة تعلن إصابات جديدة", published="2015-08-01")
+    c = Article("c", "\n".join(BASE[:2]), outlet="was", title="", published="2015-08-03")
+    g = build([(7, "variant", [a, b, c])])["groups"][0]
+    assert g["relation_ar"] == "روايات لخبر واحد" and g["first"] == "b"
+    assert g["headline"] in {"إصابات جديدة في الرياض", "الصحة تعلن إصابات جديدة"}
+    cover = [len(f["sentences"]) for f in g["facts"]]
+    assert cover == sorted(cover, reverse=True) and cover[-1] == 1  # most carried first; a's extra fact last
+    assert [f["id"] for f in g["facts"]] == [f"7.{k}" for k in range(1, len(cover) + 1)]
+    for page in (render_html({"schema": SCHEMA, "groups": [g]}),
+                 render_md({"schema": SCHEMA, "groups": [g]}).replace("\\", "")):  # Markdown escapes shown plain
+        assert "«الصحة تعلن إصابات جديدة»" in page and "2015-08-01" in page and "نشر أولاً" in page
+        assert "روايات لخبر واحد" in page and "variant" not in page
+        assert "يضيف 1" in page and "يسقط" in page
+
+
+def test_an_article_without_a_title_is_headed_by_its_first_line_when_it_is_headline_short():
+    from dedup.report import headline
+
+    assert headline(Article("x", "الصحة تعلن إصابات جديدة\n" + BASE[0])) == "الصحة تعلن إصابات جديدة"
+    assert headline(Article("y", " ".join(BASE) + "\n" + BASE[1])) == ""  # a paragraph, not a headline
