@@ -23,7 +23,9 @@ tr.disagree td.cell{box-shadow:inset -4px 0 #d98e04}.badge{display:inline-block;
 ins{background:#c9f0cf;text-decoration:none}del{background:#f8d0d0;color:#8a1c1c}
 bdi.id{direction:ltr;unicode-bidi:isolate}tr.note td{background:#fffaf0;border-top:none}
 .legend span{margin-inline-end:1rem}.meta{margin:.2rem 0;color:#555}.b-first{background:#e6eefc;color:#1b3d8f}
-.outlet .title{color:#333}.outlet time{color:#666;font-size:.85rem;direction:ltr;unicode-bidi:isolate}.summary li{margin:.1rem 0}.dis{font-size:.85rem;color:#8a5a00;margin-top:.25rem}
+.outlet .title{color:#333}table.matrix th.mark,table.matrix td.mark{width:3.2rem;text-align:center;font-size:.8rem}
+td.mark.has{color:#1e6b30}td.mark.dropped{color:#b42318;background:#fde8e8}td.mark.missing{color:#bbb}
+.by{font-size:.75rem;color:#777}details summary{cursor:pointer;color:#555;font-size:.85rem}ul.wordings li{margin:.2rem 0}.outlet time{color:#666;font-size:.85rem;direction:ltr;unicode-bidi:isolate}.summary li{margin:.1rem 0}.dis{font-size:.85rem;color:#8a5a00;margin-top:.25rem}
 """
 
 LEGEND = (
@@ -68,6 +70,10 @@ def _group(g: dict) -> str:
             + "</li>"
         )
     out.append("</ul>")
+    if len(ids) >= MATRIX_FROM:
+        out.append(_matrix(g, ids, outlets))
+        out.append("</section>")
+        return "\n".join(out)
     head = "".join(f"<th>{_label(a['label'])}<small>{escape(a['id'])}</small></th>" for a in g["articles"])
     out.append(f'<table class="facts"><thead><tr><th class="fid">#</th>{head}</tr></thead><tbody>')
     for f in g["facts"]:
@@ -91,6 +97,53 @@ def _group(g: dict) -> str:
         if notes:
             out.append(f'<tr class="note"><td class="fid"></td><td colspan="{len(ids)}">{notes}</td></tr>')
     out.append("</tbody></table></section>")
+    return "\n".join(out)
+
+
+#: From this many articles a group is drawn as a matrix: each fact once, a coverage mark per outlet.
+MATRIX_FROM = 4
+
+
+def _notes(f: dict, outlets: dict) -> str:
+    notes = ""
+    for d in f["disagreements"]:
+        versions = " ⟷ ".join(f"{_label(outlets[k]['label'])}: {escape(' / '.join(v))}" for k, v in d["versions"].items())
+        kind = "أرقام" if d["kind"] == "number" else "اقتباس"
+        notes += f'<div class="dis"><span class="badge b-dis">اختلاف {kind}</span> {versions}</div>'
+    return notes
+
+
+def _matrix(g: dict, ids: list[str], outlets: dict) -> str:
+    """Many outlets: each fact once, in its most complete wording (the longest), a mark per outlet
+    (carries it, dropped it, absent), and the other wordings with their word-level differences
+    against the shown one inside ``<details>`` (no script needed)."""
+    from .report import word_diff
+
+    labels = {a["id"]: a["label"] for a in g["articles"]}
+    head = "".join(f'<th class="mark">{_label(labels[aid])}</th>' for aid in ids)
+    out = [f'<table class="matrix"><thead><tr><th class="fid">#</th><th>الخبر</th>{head}</tr></thead><tbody>']
+    for f in g["facts"]:
+        sents = f["sentences"]
+        shown = max(sents, key=lambda k: (len(sents[k]["text"]), -ids.index(k)))
+        text = sents[shown]["text"]
+        marks = []
+        for aid in ids:
+            if aid in sents:
+                marks.append(f'<td class="mark has" title="{escape(labels[aid])}">●</td>')
+            elif f["id"] in outlets[aid]["dropped"]:
+                marks.append('<td class="mark dropped" title="أسقطه">✕</td>')
+            else:
+                marks.append('<td class="mark missing">·</td>')
+        others = [k for k in ids if k in sents and k != shown]
+        details = ""
+        if others:
+            items = "".join(f"<li>{_label(labels[k])}: {_diff_html(word_diff(text, sents[k]['text']))}</li>" for k in others)
+            details = f'<details><summary>صيغ {len(others)} مصادر أخرى</summary><ul class="wordings">{items}</ul></details>'
+        classes = [f["kind"]] + (["disagree"] if f["disagreements"] else [])
+        source = f'<span class="by">{_label(labels[shown])}</span>'
+        out.append(f'<tr class="{" ".join(classes)}" id="fact-{escape(f["id"])}"><td class="fid">{escape(f["id"])}</td>'
+                   f'<td class="cell">{escape(text)} {source}{details}{_notes(f, outlets)}</td>{"".join(marks)}</tr>')
+    out.append("</tbody></table>")
     return "\n".join(out)
 
 

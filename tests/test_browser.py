@@ -37,6 +37,17 @@ document.getElementById('f').onload = function () {
     images: d.querySelectorAll('img').length,
     title: d.title,
     text: d.body.innerText,
+    outletsInHeader: d.querySelectorAll('li.outlet').length,
+    headline: (d.querySelector('h2 .headline') || {}).textContent || null,
+    matrixRows: d.querySelectorAll('table.matrix tbody tr').length,
+    marksPerRow: (function () {
+      return Array.prototype.map.call(d.querySelectorAll('table.matrix tbody tr'),
+        function (tr) { return tr.querySelectorAll('td.mark').length; });
+    })(),
+    facts: Array.prototype.map.call(d.querySelectorAll('table.matrix tbody td.cell'),
+      function (td) { return td.firstChild ? td.firstChild.textContent : ''; }),
+    detailsOpen: Array.prototype.filter.call(d.querySelectorAll('details'), function (x) { return x.open; }).length,
+    details: d.querySelectorAll('details').length,
     firstColumnRight: (function () {
       var ths = d.querySelectorAll('table.facts thead th');
       return ths.length > 2 ? ths[1].getBoundingClientRect().left > ths[2].getBoundingClientRect().left : null;
@@ -111,3 +122,40 @@ def test_article_markup_renders_as_text(browser, tmp_path):
     assert got["scripts"] == 0 and got["images"] == 0
     assert "<script>top" in got["text"] and '<img src=x onerror="top' in got["text"]
     assert got["columns"] == 2
+
+
+def _eight_outlets():
+    """The group of 2015-07-22 with eight articles from eight outlets (a royal order appointing judges)."""
+    from .conftest import saudinewsnet_records
+
+    arts = [Article(str(r["id"]), r["content"], title=r["title"], outlet=r["source"], published=r["date_extracted"][:16])
+            for r in saudinewsnet_records("2015-07-22")]
+    from dedup.pipeline import Settings, cluster_articles
+
+    result = cluster_articles(arts, Settings(), jobs=1)
+    number, group = next((k, g) for k, g in enumerate(result.groups, 1)
+                         if len(g.members) == 8 and len({result.articles[m].outlet for m in g.members}) == 8)
+    return result, number
+
+
+def test_a_group_of_eight_outlets_is_a_matrix_with_a_header_and_no_chrome_as_facts(browser, tmp_path):
+    from dedup.boilerplate import CHROME_LINES
+    from dedup.normalize import normalize
+
+    result, number = _eight_outlets()
+    report = from_result(result, [number])
+    got = _probe(browser, tmp_path, render(report))
+    g = report["groups"][0]
+    assert got["outletsInHeader"] == 8 and got["headline"] == g["headline"] and g["headline"]
+    shown = " ".join(got["text"].split())  # the page's text as laid out: runs of spaces collapse
+    for a in g["articles"]:  # each outlet's own title and time in the header
+        assert a["title"] and " ".join(a["title"].split()) in shown and a["published"] in shown
+    assert got["matrixRows"] == len(g["facts"]) and set(got["marksPerRow"]) == {8}
+    assert got["details"] >= 1 and got["detailsOpen"] == 0  # the other wordings open on demand
+    counts = [len(f["sentences"]) for f in g["facts"]]
+    assert counts == sorted(counts, reverse=True) and counts[0] >= 5  # the facts most outlets carry first
+    chrome = {normalize(x) for x in CHROME_LINES}
+    assert not [t for t in got["facts"] if normalize(t.strip()) in chrome or len(t.split()) < 4]
+    assert "variant" not in got["text"]
+    if os.environ.get("DEDUP_UPDATE_SCREENSHOT"):
+        shutil.copy(got["screenshot"], Path(__file__).resolve().parent.parent / "docs" / "report_8_outlets.png")
