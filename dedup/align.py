@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .article import Article
+from .boilerplate import is_chrome_sentence
 from .segment import Sentence, sentences
 from .tfidf import Vectorizer
 
@@ -46,7 +47,8 @@ class Alignment:
 
 
 def _units(article: Article, min_words: int) -> list[Sentence]:
-    return [s for s in sentences(article.body) if len(s.text.split()) >= min_words]
+    """The sentences of ``article`` that can be facts: long enough, and not page furniture."""
+    return [s for s in sentences(article.body) if len(s.text.split()) >= min_words and not is_chrome_sentence(s.text)]
 
 
 def align(

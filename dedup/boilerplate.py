@@ -279,6 +279,25 @@ def rebuild_clean(text: str, kept: list[tuple[int, int, int]]) -> str:
     return "\n".join(text[start : start + length] for _, start, length in kept)
 
 
+#: Sentences that are page furniture, not facts, though the text around them is kept for matching:
+#: a tag line («سمات …», «الوسوم …»), a link back to the story («رابط الخبر …»); and, with a colon, a
+#: photo credit («تصوير: …») or a source line («المصدر: …»). The report leaves them out of its facts;
+#: verification still reads them.
+REPORT_CHROME = tuple(normalize(m) + " " for m in ("سمات", "رابط الخبر", "رابط المقال", "كلمات دلالية", "الوسوم", "وسوم"))
+REPORT_CHROME_COLON = tuple(normalize(m) for m in ("تصوير", "المصدر", "مصدر الصورة"))
+
+
+def is_chrome_sentence(text: str) -> bool:
+    """Whether a sentence is page furniture (:data:`REPORT_CHROME`, :data:`REPORT_CHROME_COLON`, or a
+    :data:`CHROME_LINES` line)."""
+    raw = text.strip()
+    key = normalize(raw)
+    if key.strip(_END_PUNCT + " ") in CHROME_LINES or (key + " ").startswith(REPORT_CHROME):
+        return True
+    head, colon, _ = raw[:40].partition(":")
+    return bool(colon) and normalize(head).strip() in REPORT_CHROME_COLON
+
+
 def strip_corpus(articles: list[Article], cleaner: Boilerplate | None = None) -> Boilerplate:
     """Fit a :class:`Boilerplate` on ``articles`` (unless given one) and strip each in place."""
     cleaner = cleaner or Boilerplate().fit(a.text for a in articles)

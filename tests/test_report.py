@@ -219,3 +219,20 @@ def test_an_article_without_a_title_is_headed_by_its_first_line_when_it_is_headl
 
     assert headline(Article("x", "الصحة تعلن إصابات جديدة\n" + BASE[0])) == "الصحة تعلن إصابات جديدة"
     assert headline(Article("y", " ".join(BASE) + "\n" + BASE[1])) == ""  # a paragraph, not a headline
+
+
+def test_tag_link_and_credit_lines_are_not_facts_but_sentences_that_begin_alike_are():
+    from dedup.boilerplate import is_chrome_sentence
+
+    for chrome in ("سمات اباتشي الطوال القوات المشتركة", "رابط الخبر بصحيفة الوئام: بيان مشترك", "تصوير: محمد علي",
+                   "المصدر: واس", "وصف الصورة غير متوفر"):
+        assert is_chrome_sentence(chrome), chrome
+    for text in ("سماتها واضحة في كل أحياء المدينة", "الصورة التي نشرتها الوزارة تظهر الحطام",
+                 "المصدر أكد أن الاجتماع ناجح: نعم"):
+        assert not is_chrome_sentence(text), text
+    a = _art("a", "sabq", BASE[:3] + ["سمات الرياض الصحة إصابات", "رابط الخبر بصحيفة الوئام: إصابات جديدة"])
+    b = _art("b", "okaz", BASE[:3])
+    g = build([(1, "variant", [a, b])])["groups"][0]
+    texts = [s["text"] for f in g["facts"] for s in f["sentences"].values()]
+    assert texts and not [t for t in texts if t.startswith(("سمات", "رابط"))]
+    assert {o["article"]: o["added"] for o in g["outlets"]} == {"a": [], "b": []}
