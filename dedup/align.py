@@ -44,6 +44,16 @@ class Alignment:
 
     sentences: list[list[Sentence]]
     facts: list[Fact]
+    #: cosine of every two sentences, numbered article by article (article ``k``'s sentence ``i`` is
+    #: number ``starts[k] + i``)
+    cosines: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    starts: list[int] = field(default_factory=list)
+
+    def closest(self, fact: Fact, article: int) -> float:
+        """The highest cosine between a sentence of ``fact`` and any sentence of ``article``."""
+        lo, hi = self.starts[article], self.starts[article] + len(self.sentences[article])
+        rows = [self.starts[k] + i for k, i in fact.sentences.items()]
+        return float(self.cosines[np.ix_(rows, range(lo, hi))].max()) if rows and hi > lo else 0.0
 
 
 def _units(article: Article, min_words: int) -> list[Sentence]:
@@ -67,8 +77,9 @@ def align(
     local = np.array([i for ss in sents for i in range(len(ss))], dtype=np.int64)
     texts = [s.text for ss in sents for s in ss]
     n = len(texts)
+    starts = np.concatenate([[0], np.cumsum([len(ss) for ss in sents])[:-1]]).astype(int).tolist() if sents else []
     if n == 0:
-        return Alignment(sents, [])
+        return Alignment(sents, [], np.zeros((0, 0)), starts)
     vectors = Vectorizer().fit_transform(texts)
     sim = (vectors @ vectors.T).toarray()
     cross = owner[:, None] != owner[None, :]
@@ -106,4 +117,4 @@ def align(
                     fact.similarity[(int(owner[x]), int(owner[y]))] = round(float(sim[x, y]), 4)
         facts.append(fact)
     facts.sort(key=lambda f: (min(f.sentences), f.sentences[min(f.sentences)]))
-    return Alignment(sents, facts)
+    return Alignment(sents, facts, sim, starts)

@@ -28,7 +28,7 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from .align import Alignment, align
+from .align import MATCH, Alignment, align
 from .article import Article
 from .normalize import DIGITS_TABLE, normalize
 
@@ -178,7 +178,10 @@ def group_report(articles: list[Article], group_id: int | str = 1, relation: str
         others = n - 1
         added = [f["id"] for f in facts if list(f["sentences"]) == [a.id]]
         shared = [f["id"] for f in facts if a.id in f["sentences"] and len(f["sentences"]) > 1]
-        dropped = [f["id"] for f in facts if a.id not in f["sentences"] and others and len(f["sentences"]) > others / 2]
+        # dropped: most others carry it, and nothing of this article comes near it (the fact may sit
+        # inside a longer sentence of this article that was aligned with another fact)
+        dropped = [f["id"] for f, fact in zip(facts, ranked) if a.id not in f["sentences"] and others
+                   and len(f["sentences"]) > others / 2 and alignment.closest(fact, k) < NEAR]
         disagree = [f["id"] for f in facts if a.id in f["sentences"] and f["disagreements"]]
         outlets.append(
             {
@@ -210,6 +213,12 @@ def group_report(articles: list[Article], group_id: int | str = 1, relation: str
         "outlets": outlets,
     }
 
+
+#: A fact counts as dropped by an article only when no sentence of the article comes this near one
+#: of the fact's (character TF-IDF cosine): the match threshold of the alignment, so that a sentence
+#: which would match the fact but was aligned with another fact (one sentence per article per fact)
+#: does not make the fact "dropped".
+NEAR = MATCH
 
 #: The relations of a group, as the report names them.
 RELATIONS_AR = {"duplicate": "نسخ مكررة", "variant": "روايات لخبر واحد", "pair": "مقارنة مقالين"}

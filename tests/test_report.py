@@ -236,3 +236,18 @@ def test_tag_link_and_credit_lines_are_not_facts_but_sentences_that_begin_alike_
     texts = [s["text"] for f in g["facts"] for s in f["sentences"].values()]
     assert texts and not [t for t in texts if t.startswith(("سمات", "رابط"))]
     assert {o["article"]: o["added"] for o in g["outlets"]} == {"a": [], "b": []}
+
+
+def test_a_fact_told_inside_a_longer_sentence_is_not_called_dropped():
+    import importlib
+
+    report_module = importlib.import_module("dedup.report")
+    joined = BASE[0].rstrip(".") + " كما " + BASE[1]  # both facts in one sentence of c
+    a, b = _art("a", "sabq", BASE[:3]), _art("b", "okaz", BASE[:3])
+    c = _art("c", "was", [joined, BASE[2]])
+    g = build([(1, "variant", [a, b, c])])["groups"][0]
+    assert {o["article"]: o["dropped"] for o in g["outlets"]}["c"] == []
+    d = _art("d", "was", [BASE[2]])  # an article that really lacks both
+    g = build([(1, "variant", [a, b, d])])["groups"][0]
+    assert len({o["article"]: o["dropped"] for o in g["outlets"]}["d"]) == 2
+    assert report_module.NEAR == report_module.MATCH
