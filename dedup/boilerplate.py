@@ -127,6 +127,11 @@ def _is_junk(line: _Line) -> bool:
     return line.key in {"A+", "A-", "A+ A-", "a+", "a-"} or bool(_CSS_RE.search(line.key))
 
 
+def _is_chrome_line(text: str) -> bool:
+    """Whether a line, end punctuation aside, is one of :data:`CHROME_LINES`."""
+    return normalize(text.strip(_END_PUNCT + " ")) in CHROME_LINES
+
+
 #: A first line of at least this many words is taken for a headline (:meth:`Boilerplate.strip_text`).
 HEADLINE_WORDS = 5
 
@@ -229,7 +234,7 @@ class Boilerplate:
             if ln.blank or i in drop:
                 continue
             seen += 1
-            if ln.words <= 5 and normalize(ln.key.strip(_END_PUNCT + " ")) in CHROME_LINES:
+            if ln.words <= 5 and _is_chrome_line(ln.key):
                 drop[i] = "chrome"
             elif seen <= 3 and ln.words <= DATELINE_WORDS and _DATELINE_RE.match(ln.key) and self._longer_after(lines, i):
                 drop[i] = "chrome"
@@ -291,8 +296,7 @@ def is_chrome_sentence(text: str) -> bool:
     """Whether a sentence is page furniture (:data:`REPORT_CHROME`, :data:`REPORT_CHROME_COLON`, or a
     :data:`CHROME_LINES` line)."""
     raw = text.strip()
-    key = normalize(raw)
-    if key.strip(_END_PUNCT + " ") in CHROME_LINES or (key + " ").startswith(REPORT_CHROME):
+    if _is_chrome_line(raw) or (normalize(raw) + " ").startswith(REPORT_CHROME):
         return True
     head, colon, _ = raw[:40].partition(":")
     return bool(colon) and normalize(head).strip() in REPORT_CHROME_COLON

@@ -89,11 +89,7 @@ def _group(g: dict) -> str:
             cls = "cell added" if f["kind"] == "unique" and len(ids) > 1 else "cell"
             cells.append(f'<td class="{cls}" title="{s["start"]}–{s["end"]}">{body}</td>')
         out.append(f'<tr class="{" ".join(classes)}" id="fact-{escape(f["id"])}"><td class="fid">{escape(f["id"])}</td>{"".join(cells)}</tr>')
-        notes = ""
-        for d in f["disagreements"]:
-            versions = " ⟷ ".join(f"{_label(outlets[k]['label'])}: {escape(' / '.join(v))}" for k, v in d["versions"].items())
-            kind = "أرقام" if d["kind"] == "number" else "اقتباس"
-            notes += f'<div class="dis"><span class="badge b-dis">اختلاف {kind}</span> {versions}</div>'
+        notes = _notes(f, outlets)
         if notes:
             out.append(f'<tr class="note"><td class="fid"></td><td colspan="{len(ids)}">{notes}</td></tr>')
     out.append("</tbody></table></section>")
@@ -105,6 +101,7 @@ MATRIX_FROM = 4
 
 
 def _notes(f: dict, outlets: dict) -> str:
+    """A fact's number and quote disagreements, each with every outlet's version."""
     notes = ""
     for d in f["disagreements"]:
         versions = " ⟷ ".join(f"{_label(outlets[k]['label'])}: {escape(' / '.join(v))}" for k, v in d["versions"].items())

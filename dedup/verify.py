@@ -455,6 +455,7 @@ class Verifier:
         self._docs = _csr(corpus.doc_vectors_)
         self._kinds = corpus.kinds_
         self._offsets = np.asarray(corpus.offsets_, dtype=np.int64)
+        self._units = np.diff(self._offsets)  # each article's alignable units
         # whether an article's first unit is its headline (a title given apart from the text)
         self._titled = np.fromiter((len(an.spans) > 0 and an.spans[0, 0] < 0 for an in corpus.analyses_), dtype=bool,
                                    count=len(corpus.analyses_))
@@ -494,7 +495,7 @@ class Verifier:
         alignment measures is made for the ``aligned`` pairs (0 elsewhere, 1 for ``start_max``)."""
         n = len(pairs)
         m_pair, m_a, m_b = matches
-        units = np.diff(self._offsets)
+        units = self._units
         head = np.zeros((n, 3))
         head[aligned] = kernels.heads(*self._sentences, self._offsets, pairs[aligned], self.threads)
         shared = np.bincount(m_pair, minlength=len(aligned))[: len(aligned)].astype(np.float64)
@@ -601,7 +602,7 @@ class Verifier:
         evidence = self._evidence(pairs, aligned, jac, con, cos, fact, small, large, (m_pair, m_a, m_b))
         probability = np.zeros(len(pairs))
         probability[aligned] = self.model.probability({k: v[aligned] for k, v in evidence.items()})
-        units = np.diff(self._offsets)
+        units = self._units
         carried = np.zeros(len(pairs), dtype=bool)
         carried[aligned] = embedded_blocks(len(aligned), m_pair, m_a, m_b, m_sim, units[first[aligned]],
                                            units[second[aligned]], titled=self._titled[first[aligned]] & self._titled[second[aligned]])
