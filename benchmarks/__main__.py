@@ -1,4 +1,4 @@
-"""python -m benchmarks {quality,speed,report,index,all} — results go to benchmarks/results/.
+"""python -m benchmarks {quality,speed,report,index,alignment,...} — results go to benchmarks/results/.
 
 One job stage by stage (time and memory): python -m benchmarks.stages FILE.jsonl [--out RESULT.json]."""
 
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("dask", help="the Dask engine on a LocalCluster beside the local engine")
     d.add_argument("--sizes", default="31030")
     d.add_argument("--workers", type=int, default=2)
+    sub.add_parser("alignment", help="the report's sentence alignment against hand-aligned article pairs")
     sub.add_parser("ans", help="ANS headline pairs: compare(), char TF-IDF and the sentence encoder (dedup[semantic])")
     args = parser.parse_args(argv)
 
@@ -124,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         results = dask_bench.run([int(x) for x in args.sizes.split(",")], args.workers)
         save("dask", results)
         print(dask_bench.table(results))
+    elif args.what == "alignment":
+        from . import alignment
+
+        results = alignment.run()
+        save("alignment", results)
+        print(alignment.table(results))
     elif args.what == "ans":
         from . import ans
 

@@ -7,10 +7,18 @@ matches too strict). Sentence pairs from different articles are merged into
 and two facts join only if their sentences are, on average, as close as a
 matching pair must be (so a fact does not drift through a chain of partial
 overlaps).
+
+With sentence vectors from the semantic extra (``encode``), a pair of sentences
+below the lexical match still matches when the mean of its lexical and semantic
+cosines reaches :data:`RESCUE` and each sentence is the other's best partner
+between their two articles (on that mean): a retelling in other words is
+aligned, while the encoder's pull towards sentences that only share names and
+places (it scores them high) does not make a match on its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +32,11 @@ from .tfidf import Vectorizer
 MATCH = 0.42
 #: Two partial facts merge if their sentences average at least this cosine.
 MERGE_MEAN = 0.34
+#: With sentence vectors: a mutual-best pair whose mean of lexical and semantic cosine reaches this
+#: matches although its lexical cosine is below :data:`MATCH`. Chosen on 14 hand-aligned SaudiNewsNet
+#: article pairs of 2015-08-01/03/04 (``benchmarks/labels/alignment_train.jsonl``): 5 of the 37 linked
+#: sentence pairs below MATCH found, no unlinked pair taken (``python -m benchmarks alignment``).
+RESCUE = 0.35
 
 
 @dataclass
@@ -46,6 +59,7 @@ class Alignment:
     facts: list[Fact]
     #: cosine of every two sentences, numbered article by article (article ``k``'s sentence ``i`` is
     #: number ``starts[k] + i``)
+    #: (with sentence vectors, a pair matched by :data:`RESCUE` holds the mean of its two cosines)
     cosines: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     starts: list[int] = field(default_factory=list)
 
@@ -61,16 +75,41 @@ def _units(article: Article, min_words: int) -> list[Sentence]:
     return [s for s in sentences(article.body) if len(s.text.split()) >= min_words and not is_chrome_sentence(s.text)]
 
 
+def rescued(lexical: np.ndarray, semantic: np.ndarray, owner: np.ndarray, match: float = MATCH,
+            rescue: float = RESCUE) -> np.ndarray:
+    """Which sentence pairs below ``match`` lexically match on the mean of both cosines.
+
+    A pair is rescued when its mean cosine reaches ``rescue`` and, between its two
+    articles, neither sentence has a partner with a higher mean.
+    """
+    mean = (lexical + semantic) / 2
+    out = np.zeros(lexical.shape, dtype=bool)
+    articles = np.unique(owner)
+    for x in articles:
+        rows = np.flatnonzero(owner == x)
+        for y in articles[articles > x]:
+            cols = np.flatnonzero(owner == y)
+            block = mean[np.ix_(rows, cols)]
+            best = (block >= block.max(axis=1, keepdims=True)) & (block >= block.max(axis=0, keepdims=True))
+            hit = best & (block >= rescue) & (lexical[np.ix_(rows, cols)] < match)
+            i, j = np.nonzero(hit)
+            out[rows[i], cols[j]] = True
+            out[cols[j], rows[i]] = True
+    return out
+
+
 def align(
     articles: list[Article],
     match: float = MATCH,
     merge_mean: float = MERGE_MEAN,
     min_words: int = 2,
+    encode: Callable[[list[str]], np.ndarray] | None = None,
 ) -> Alignment:
     """Align the sentences of ``articles`` into facts.
 
-    Facts come out in reading order: by the first article that carries them,
-    then by position in that article.
+    ``encode`` maps sentences to L2-normalized vectors (:func:`dedup.semantic.encode`);
+    without it the alignment is lexical only. Facts come out in reading order: by the
+    first article that carries them, then by position in that article.
     """
     sents = [_units(a, min_words) for a in articles]
     owner = np.array([k for k, ss in enumerate(sents) for _ in ss], dtype=np.int64)
@@ -82,8 +121,14 @@ def align(
         return Alignment(sents, [], np.zeros((0, 0)), starts)
     vectors = Vectorizer().fit_transform(texts)
     sim = (vectors @ vectors.T).toarray()
+    linked = sim >= match
+    if encode is not None:
+        embedded = np.asarray(encode(texts), dtype=np.float64)
+        extra = rescued(sim, embedded @ embedded.T, owner, match)
+        sim = np.where(extra, (sim + embedded @ embedded.T) / 2, sim)
+        linked |= extra
     cross = owner[:, None] != owner[None, :]
-    iu, ju = np.nonzero(np.triu(cross & (sim >= match), k=1))
+    iu, ju = np.nonzero(np.triu(cross & linked, k=1))
     order = np.lexsort((ju, iu, -sim[iu, ju]))
     fact_of = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}

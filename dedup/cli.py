@@ -64,6 +64,17 @@ def _problem(p: ReadProblem) -> None:
         _err(f"dedup: cannot read {p.source}: {p.problem}")
 
 
+def _need_semantic() -> None:
+    """Refuse, before any work, ``--semantic`` without the extra (exit 5) or with an altered encoder."""
+    from . import semantic
+
+    try:
+        semantic.verify()
+    except (ImportError, semantic.EncoderError) as exc:
+        _err(f"dedup: --semantic: {exc}")
+        raise typer.Exit(EXIT_ENGINE)
+
+
 def _check_out(out: Optional[Path]) -> None:
     """Refuse, before any work, an ``--out`` that could not be written."""
     if out is None:
@@ -275,6 +286,7 @@ def report(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
     text_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field holding the body.")] = None,
     outlet_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field naming the outlet.")] = None,
+    semantic: Annotated[bool, typer.Option("--semantic", help="Also align sentences that say the same in other words, with sentence vectors (needs pip install 'dedup\\[semantic]').")] = False,
 ) -> None:
     """Show, for each group, which facts each outlet added or dropped, and where they disagree.
 
@@ -284,6 +296,8 @@ def report(
     from .report import from_result, render
 
     _check_out(out)
+    if semantic:
+        _need_semantic()
     with _job_errors(), _Progress(True) as progress:
         result = run([str(p) for p in paths], fields=FieldMap(text=text_field, outlet=outlet_field),
                      on_problem=_problem, progress=progress)
@@ -292,7 +306,7 @@ def report(
         if unknown:
             _err(f"dedup: no group {unknown[0]} (there are {len(result.groups)} groups; see `dedup cluster`)")
             raise typer.Exit(EXIT_INPUT)
-    _write(render(from_result(result, group or None), format.value), out)
+    _write(render(from_result(result, group or None, semantic=semantic), format.value), out)
 
 
 @app.command()
