@@ -2,7 +2,9 @@
 
 Each labelled pair (``labels/alignment_{train,test}.jsonl``, protocol in
 ``labels/ALIGNMENT_PROTOCOL.md``) is aligned as a group of two; a predicted link
-is a fact holding one sentence of each article. Precision: predicted links that
+is a fact holding one piece of each article, counted for the labelled sentences
+that hold the two pieces (the alignment cuts sentences into statements, the
+labels number whole sentences). Precision: predicted links that
 the labels hold (``same`` or ``partial``); recall: labelled links predicted, and
 ``same`` links predicted. Lexical alignment always; with the semantic extra
 installed, also with sentence vectors (:data:`dedup.align.RESCUE` was chosen on
@@ -31,7 +33,7 @@ def pairs(split: str) -> list[dict]:
     for r in records:
         for side in ("a", "b"):
             article = found[r[side]]
-            units = len(_units(article, 2))
+            units = len(_units(article, 2, split_statements=False))
             if units != r[f"{side}_sentences"]:
                 raise ValueError(f"alignment_{split}.jsonl pair {r['pair']}: article {article.id} now has {units} "
                                  f"sentences, the labels {r[side + '_sentences']}: the sentence splitter changed")
@@ -44,8 +46,16 @@ def score(records: list[dict], encode=None) -> dict:
     links = same = 0
     for r in records:
         labelled = {(i, j): kind for i, j, kind in r["links"]}
-        result = align([r["a_article"], r["b_article"]], encode=encode)
-        predicted = {(f.sentences[0], f.sentences[1]) for f in result.facts if len(f.sentences) == 2}
+        articles = [r["a_article"], r["b_article"]]
+        result = align(articles, encode=encode)
+        whole = [_units(a, 2, split_statements=False) for a in articles]
+
+        def sentence(k: int, piece: int) -> int:
+            start = result.sentences[k][piece].start
+            return next(i for i, s in enumerate(whole[k]) if s.start <= start < s.end)
+
+        predicted = {(sentence(0, f.sentences[0]), sentence(1, f.sentences[1]))
+                     for f in result.facts if len(f.sentences) == 2}
         tp += len(predicted & labelled.keys())
         fp += len(predicted - labelled.keys())
         same_found += sum(1 for x in predicted if labelled.get(x) == "same")

@@ -25,7 +25,7 @@ import numpy as np
 
 from .article import Article
 from .boilerplate import is_chrome_sentence
-from .segment import Sentence, sentences
+from .segment import Sentence, sentences, statements
 from .tfidf import Vectorizer
 
 #: Two sentences say the same thing at or above this cosine.
@@ -36,7 +36,7 @@ MERGE_MEAN = 0.34
 #: matches although its lexical cosine is below :data:`MATCH`. Chosen on 14 hand-aligned SaudiNewsNet
 #: article pairs of 2015-08-01/03/04 (``benchmarks/labels/alignment_train.jsonl``): 5 of the 37 linked
 #: sentence pairs below MATCH found, no unlinked pair taken (``python -m benchmarks alignment``).
-RESCUE = 0.35
+RESCUE = 0.38
 
 
 @dataclass
@@ -70,9 +70,11 @@ class Alignment:
         return float(self.cosines[np.ix_(rows, range(lo, hi))].max()) if rows and hi > lo else 0.0
 
 
-def _units(article: Article, min_words: int) -> list[Sentence]:
-    """The sentences of ``article`` that can be facts: long enough, and not page furniture."""
-    return [s for s in sentences(article.body) if len(s.text.split()) >= min_words and not is_chrome_sentence(s.text)]
+def _units(article: Article, min_words: int, split_statements: bool = True) -> list[Sentence]:
+    """The pieces of ``article`` that can be facts: its sentences, long enough and not page furniture,
+    each cut into its statements (:func:`dedup.segment.statements`) unless ``split_statements`` is false."""
+    kept = [s for s in sentences(article.body) if len(s.text.split()) >= min_words and not is_chrome_sentence(s.text)]
+    return [p for s in kept for p in statements(s)] if split_statements else kept
 
 
 def rescued(lexical: np.ndarray, semantic: np.ndarray, owner: np.ndarray, match: float = MATCH,

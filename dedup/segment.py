@@ -7,6 +7,11 @@ single-letter or common abbreviations (د. م. ص.), or inside a quotation; and
 cuts very long comma-chained sentences at clause boundaries (، followed by و
 or ف) so each piece carries one fact. Each sentence keeps its character
 offsets into the original text.
+
+:func:`statements` cuts a sentence further, before each participle clause that
+adds another statement of the speaker («…، مشيراً إلى أن …», «…، مؤكداً أن …»):
+the report aligns these pieces, so that a sentence packing two facts can share
+each with a different article.
 """
 
 from __future__ import annotations
@@ -22,6 +27,13 @@ _ABBREVIATIONS = {"د", "م", "ص", "ق", "ه", "هـ", "ج", "ت", "أ", "ش", 
 _WORD_BEFORE = re.compile(r"(\w+)\W*$")
 _ALNUM = re.compile(r"[^\W_]")
 _CLAUSE = re.compile(r"،\s*(?=[وف]\w{2,})")
+
+#: A comma before a circumstantial participle of reporting (with or without و) opens another statement.
+_PARTICIPLES = ("مشير", "مؤكد", "مضيف", "مجدد", "لافت", "موضح", "معرب", "مبين", "منوه", "كاشف", "مشدد",
+                "معتبر", "مطالب", "داعي", "محذر", "متوقع", "مستدرك", "منبه")
+_STATEMENT = re.compile(r"[،,]\s*(?=و?(?:" + "|".join(_PARTICIPLES) + r")(?:اً|ًا|ا|ةً|ة)?(?:\s|$))")
+#: A statement piece of fewer words stays with its neighbour.
+MIN_STATEMENT_WORDS = 4
 
 #: Sentences longer than this many words are cut at clause boundaries.
 LONG_SENTENCE_WORDS = 45
@@ -118,4 +130,29 @@ def sentences(text: str, min_words: int = 1) -> list[Sentence]:
                 continue
             lead = raw.index(body[0])  # the first character that strip() kept
             out.append(Sentence(body, s2 + lead, s2 + lead + len(body)))
+    return out
+
+
+def statements(sentence: Sentence) -> list[Sentence]:
+    """``sentence`` cut before each participle clause that adds another statement, pieces of fewer than
+    :data:`MIN_STATEMENT_WORDS` words kept with their neighbour; offsets into the same text."""
+    text = sentence.text
+    cuts = [m.end() for m in _STATEMENT.finditer(text)]
+    if not cuts:
+        return [sentence]
+    spans: list[tuple[int, int]] = []
+    last = 0
+    for cut in [*cuts, len(text)]:
+        if spans and (len(text[last:cut].split()) < MIN_STATEMENT_WORDS
+                      or len(text[spans[-1][0]:spans[-1][1]].split()) < MIN_STATEMENT_WORDS):
+            spans[-1] = (spans[-1][0], cut)
+        else:
+            spans.append((last, cut))
+        last = cut
+    out = []
+    for a, b in spans:
+        raw = text[a:b]
+        body = raw.strip()
+        lead = len(raw) - len(raw.lstrip())
+        out.append(Sentence(body, sentence.start + a + lead, sentence.start + a + lead + len(body)))
     return out

@@ -39,3 +39,21 @@ def test_long_comma_chained_sentence_splits_at_clause_boundaries():
 def test_short_comma_sentence_is_not_split():
     text = "قال الوزير، وأضاف أن الأمر انتهى."
     assert len(sentences(text)) == 1
+
+
+def test_statements_cut_a_sentence_before_each_reporting_participle_clause():
+    from dedup.segment import statements
+
+    text = ("قال الوزير إن المفاوضات ستستأنف الأسبوع المقبل في الدوحة، مؤكداً أن بلاده تدعم الوساطة القطرية، "
+            "ومشيراً إلى أن وفداً سيصل غداً.")
+    (whole,) = sentences(text)
+    parts = statements(whole)
+    assert [p.text.split()[0] for p in parts] == ["قال", "مؤكداً", "ومشيراً"]
+    for p in parts:
+        assert text[p.start:p.end] == p.text
+    # a participle piece too short to be a statement stays with the sentence
+    short = sentences("أعلنت الوزارة افتتاح المستشفى الجديد في المدينة، مؤكدة ذلك.")[0]
+    assert statements(short) == [short]
+    # a sentence with no such clause is itself
+    plain = sentences("وصل الوفد إلى العاصمة، وبدأ اجتماعاته مع المسؤولين.")[0]
+    assert statements(plain) == [plain]
