@@ -4,7 +4,8 @@ Each labelled pair (``labels/alignment_{train,test}.jsonl``, protocol in
 ``labels/ALIGNMENT_PROTOCOL.md``) is aligned as a group of two; a predicted link
 is a fact holding one piece of each article, counted for the labelled sentences
 that hold the two pieces (the alignment cuts sentences into statements, the
-labels number whole sentences). Precision: predicted links that
+labels number whole sentences, by their character spans in the article's
+text, so the labels hold whatever the alignment's units become). Precision: predicted links that
 the labels hold (``same`` or ``partial``); recall: labelled links predicted, and
 ``same`` links predicted. Lexical alignment always; with the semantic extra
 installed, also with sentence vectors (:data:`dedup.align.RESCUE` was chosen on
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 import time
 
-from dedup.align import _units, align
+from dedup.align import align
 
 from .datasets import LABELS, saudinewsnet
 
@@ -33,10 +34,9 @@ def pairs(split: str) -> list[dict]:
     for r in records:
         for side in ("a", "b"):
             article = found[r[side]]
-            units = len(_units(article, 2, split_statements=False))
-            if units != r[f"{side}_sentences"]:
-                raise ValueError(f"alignment_{split}.jsonl pair {r['pair']}: article {article.id} now has {units} "
-                                 f"sentences, the labels {r[side + '_sentences']}: the sentence splitter changed")
+            if len(r[f"{side}_spans"]) != r[f"{side}_sentences"] or r[f"{side}_spans"][-1][1] > len(article.body):
+                raise ValueError(f"alignment_{split}.jsonl pair {r['pair']}: the spans of article {article.id} "
+                                 "do not fit its text")
             r[f"{side}_article"] = article
     return records
 
@@ -46,13 +46,13 @@ def score(records: list[dict], encode=None) -> dict:
     links = same = 0
     for r in records:
         labelled = {(i, j): kind for i, j, kind in r["links"]}
-        articles = [r["a_article"], r["b_article"]]
-        result = align(articles, encode=encode)
-        whole = [_units(a, 2, split_statements=False) for a in articles]
+        result = align([r["a_article"], r["b_article"]], encode=encode)
+        spans = [r["a_spans"], r["b_spans"]]
 
-        def sentence(k: int, piece: int) -> int:
+        def sentence(k: int, piece: int) -> int | None:
+            """The labelled sentence holding a piece (None: a piece the labels do not number)."""
             start = result.sentences[k][piece].start
-            return next(i for i, s in enumerate(whole[k]) if s.start <= start < s.end)
+            return next((i for i, (lo, hi) in enumerate(spans[k]) if lo <= start < hi), None)
 
         predicted = {(sentence(0, f.sentences[0]), sentence(1, f.sentences[1]))
                      for f in result.facts if len(f.sentences) == 2}

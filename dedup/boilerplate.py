@@ -302,6 +302,51 @@ def is_chrome_sentence(text: str) -> bool:
     return bool(colon) and normalize(head).strip() in REPORT_CHROME_COLON
 
 
+#: A line standing alone inside an article with at most this many words and no closing punctuation is
+#: a crosshead («العلاقات الثنائية»), a caption label or a byline/dateline («عين اليوم – أبو ظبي»),
+#: not a fact.
+LABEL_LINE_WORDS = 6
+_CLOSING = tuple(".!?؟…:;؛\"'”»)")
+#: A letter's salutation lines, quoted in full in official statements: not facts.
+SALUTATION_OPENINGS = tuple(normalize(m) for m in ("السلام عليكم", "تحية طيبة", "وعليكم السلام"))
+SALUTATION_ENDINGS = tuple(normalize(m) for m in ("حفظه الله", "حفظه الله ورعاه", "يحفظه الله", "رعاه الله"))
+SALUTATION_WORDS = 12
+
+
+#: Photo credit openings («تصوير: …»): the sentence just before a credit is the photo's caption.
+PHOTO_CREDITS = tuple(normalize(m) for m in ("تصوير", "عدسة", "الصورة", "مصدر الصورة", "صورة"))
+#: A caption is at most this many words (longer, it is body text the credit happened to follow).
+CAPTION_WORDS = 20
+
+
+def is_photo_credit(text: str) -> bool:
+    """Whether a sentence is a photo credit: «تصوير: …», «عدسة: …»."""
+    head, colon, _ = text.strip()[:40].partition(":")
+    return bool(colon) and normalize(head).strip() in PHOTO_CREDITS
+
+
+_DASH = re.compile(r"\s[-–—]\s")
+
+
+def is_byline(text: str) -> bool:
+    """Whether a line is a byline or dateline: a few words either side of a dash, «عين اليوم – أبو ظبي»,
+    «الرياض - واس»."""
+    raw = text.strip()
+    return len(raw.split()) <= LABEL_LINE_WORDS and bool(_DASH.search(raw)) and not raw.endswith(_CLOSING)
+
+
+def is_label_line(text: str) -> bool:
+    """Whether a line (the whole of it) is a heading, a caption label, a byline or a salutation."""
+    raw = text.strip()
+    words = len(raw.split())
+    if words <= LABEL_LINE_WORDS and not raw.endswith(_CLOSING):
+        return True
+    if words <= SALUTATION_WORDS:
+        norm = normalize(raw).strip(" :.،,")
+        return norm.startswith(SALUTATION_OPENINGS) or norm.endswith(SALUTATION_ENDINGS)
+    return False
+
+
 def strip_corpus(articles: list[Article], cleaner: Boilerplate | None = None) -> Boilerplate:
     """Fit a :class:`Boilerplate` on ``articles`` (unless given one) and strip each in place."""
     cleaner = cleaner or Boilerplate().fit(a.text for a in articles)

@@ -250,11 +250,15 @@ HEADLINE_MAX_WORDS = 25
 
 def headline(a: Article) -> str:
     """An article's title: the one it was given, else the first line of its text once boilerplate is
-    stripped (site chrome is gone by then), when that line is short enough to be a headline."""
+    stripped (site chrome is gone by then; tag, credit and byline lines are passed over), when that
+    line is short enough to be a headline."""
+    from .boilerplate import is_byline, is_chrome_sentence
+
     if a.title.strip():
         return a.title.strip()
     body = a.clean if a.clean is not None else a.text
-    first = next((ln.strip() for ln in body.splitlines() if ln.strip()), "")
+    first = next((ln.strip() for ln in body.splitlines()
+                  if ln.strip() and not is_chrome_sentence(ln) and not is_byline(ln)), "")
     return first if len(first.split()) <= HEADLINE_MAX_WORDS else ""
 
 

@@ -238,6 +238,26 @@ def test_tag_link_and_credit_lines_are_not_facts_but_sentences_that_begin_alike_
     assert {o["article"]: o["added"] for o in g["outlets"]} == {"a": [], "b": []}
 
 
+def test_headings_bylines_salutations_and_captions_are_not_facts_but_short_sentences_are():
+    from dedup.boilerplate import is_label_line
+
+    for line in ("العلاقات الثنائية", "عين اليوم – أبو ظبي", "ملك الأردن يرحب بولي ولي العهد",
+                 "السلام عليكم ورحمة الله وبركاته :", "صاحب الجلالة الملك عبدالله الثاني ابن الحسين حفظه الله"):
+        assert is_label_line(line), line
+    for line in ("وصل الوفد أمس.", "قال الوزير: «لن نتراجع»", "أعلنت وزارة الصحة تسجيل إصابات جديدة بالفيروس في الرياض"):
+        assert not is_label_line(line), line
+    a = _art("a", "3alyoum", ["عين اليوم – الرياض", BASE[0], "تطورات الحالة الصحية", BASE[1],
+                              "وزير الصحة يتفقد أحد المستشفيات في الرياض.", "تصوير: محمد علي", BASE[2],
+                              "السلام عليكم ورحمة الله وبركاته :", "وصل الوفد أمس. وبدأ الاجتماع فوراً."])
+    b = _art("b", "okaz", BASE[:3])
+    g = build([(1, "variant", [a, b])])["groups"][0]
+    texts = [s["text"] for f in g["facts"] for s in f["sentences"].values()]
+    for chrome in ("عين اليوم", "تطورات الحالة", "يتفقد أحد المستشفيات", "تصوير", "السلام عليكم"):
+        assert not [t for t in texts if chrome in t], chrome
+    assert "وصل الوفد أمس." in texts  # a short sentence inside a paragraph is a fact
+    assert g["articles"][0]["title"] == BASE[0]  # the byline line does not head the article
+
+
 def test_a_fact_told_inside_a_longer_sentence_is_not_called_dropped():
     import importlib
 
