@@ -24,7 +24,7 @@ ins{background:#c9f0cf;text-decoration:none}del{background:#f8d0d0;color:#8a1c1c
 bdi.id{direction:ltr;unicode-bidi:isolate}tr.note td{background:#fffaf0;border-top:none}
 .legend span{margin-inline-end:1rem}.meta{margin:.2rem 0;color:#555}.b-first{background:#e6eefc;color:#1b3d8f}
 .outlet .title{color:#333}table.matrix th.mark,table.matrix td.mark{width:3.2rem;text-align:center;font-size:.8rem}
-td.mark.has{color:#1e6b30}td.mark.dropped{color:#b42318;background:#fde8e8}td.mark.missing{color:#bbb}
+td.mark.has{color:#1e6b30}td.mark.dropped{color:#b42318;background:#fde8e8}td.mark.missing{color:#bbb}td.mark.also{color:#1e6b30}td.missing.also{color:#1e6b30;font-size:.8rem}
 .by{font-size:.75rem;color:#777}details summary{cursor:pointer;color:#555;font-size:.85rem}ul.wordings li{margin:.2rem 0}.outlet time{color:#666;font-size:.85rem;direction:ltr;unicode-bidi:isolate}.summary li{margin:.1rem 0}.dis{font-size:.85rem;color:#8a5a00;margin-top:.25rem}
 """
 
@@ -32,6 +32,7 @@ LEGEND = (
     '<p class="legend"><span class="badge b-add">أضافه</span>خبر انفرد به هذا المصدر '
     '<span class="badge b-drop">أسقطه</span>خبر ذكرته أغلب المصادر الأخرى وغاب هنا '
     '<span class="badge b-dis">اختلاف</span>أرقام أو اقتباسات مختلفة '
+    "◐ ضمن جملة أخرى: يرد الخبر داخل جملة أطول من المقال "
     "<ins>مضاف</ins> <del>محذوف</del> مقارنة بنص العمود الأول في الصف</p>"
 )
 
@@ -83,10 +84,13 @@ def _group(g: dict) -> str:
             s = f["sentences"].get(aid)
             if s is None:
                 dropped = f["id"] in outlets[aid]["dropped"]
-                cells.append(f'<td class="missing{" dropped" if dropped else ""}">{"أسقطه" if dropped else "—"}</td>')
+                if aid in f.get("also_in", ()):
+                    cells.append(f'<td class="missing also" title="{ALSO_TITLE}">{ALSO}</td>')
+                else:
+                    cells.append(f'<td class="missing{" dropped" if dropped else ""}">{"أسقطه" if dropped else "—"}</td>')
                 continue
             body = _diff_html(s["diff"]) if "diff" in s else escape(s["text"])
-            cls = "cell added" if f["kind"] == "unique" and len(ids) > 1 else "cell"
+            cls = "cell added" if f["id"] in outlets[aid]["added"] and len(ids) > 1 else "cell"
             cells.append(f'<td class="{cls}" title="{s["start"]}–{s["end"]}">{body}</td>')
         out.append(f'<tr class="{" ".join(classes)}" id="fact-{escape(f["id"])}"><td class="fid">{escape(f["id"])}</td>{"".join(cells)}</tr>')
         notes = _notes(f, outlets)
@@ -95,6 +99,10 @@ def _group(g: dict) -> str:
     out.append("</tbody></table></section>")
     return "\n".join(out)
 
+
+#: The mark of an outlet that tells a fact inside a sentence aligned with another fact.
+ALSO = "ضمن جملة أخرى"
+ALSO_TITLE = "يرد هذا الخبر ضمن جملة أخرى من المقال"
 
 #: From this many articles a group is drawn as a matrix: each fact once, a coverage mark per outlet.
 MATRIX_FROM = 4
@@ -129,6 +137,8 @@ def _matrix(g: dict, ids: list[str], outlets: dict) -> str:
                 marks.append(f'<td class="mark has" title="{escape(labels[aid])}">●</td>')
             elif f["id"] in outlets[aid]["dropped"]:
                 marks.append('<td class="mark dropped" title="أسقطه">✕</td>')
+            elif aid in f.get("also_in", ()):
+                marks.append(f'<td class="mark also" title="{ALSO_TITLE}">◐</td>')
             else:
                 marks.append('<td class="mark missing">·</td>')
         others = [k for k in ids if k in sents and k != shown]

@@ -60,11 +60,14 @@ def render(report: dict) -> str:
             for aid in ids:
                 s = f["sentences"].get(aid)
                 if s is None:
-                    cells.append("**أسقطه**" if f["id"] in outlets[aid]["dropped"] else "—")
+                    if f["id"] in outlets[aid]["dropped"]:
+                        cells.append("**أسقطه**")
+                    else:
+                        cells.append("≈ ضمن جملة أخرى" if aid in f.get("also_in", ()) else "—")
                 elif "diff" in s:
                     cells.append(_diff(s["diff"]))
                 else:
-                    cells.append(("➕ " if f["kind"] == "unique" and len(ids) > 1 else "") + _cell(s["text"]))
+                    cells.append(("➕ " if f["id"] in outlets[aid]["added"] and len(ids) > 1 else "") + _cell(s["text"]))
             mark = " ⚠️" if f["disagreements"] else ""
             lines.append(f"| {f['id']}{mark} | " + " | ".join(cells) + " |")
         lines.append("")

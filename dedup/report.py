@@ -16,9 +16,11 @@ The report is a plain, JSON-ready dict; :mod:`dedup.render_html` and
             "sentences": {article_id: {"text", "start", "end", "diff"?}},
                 # start/end: offsets into the article's original text;
                 # diff: word-level ops against the fact's first sentence, [["=", "…"], ["-", "…"], ["+", "…"]]
+            "also_in": [article ids],   # not in sentences, but told inside a sentence aligned elsewhere
             "similarity": {"min", "mean"} | null,
             "disagreements": [{"kind": "number" | "quote", "versions": {article_id: [values]}}]}],
-        "outlets": [{"article", "label", "added": [fact ids], "dropped": [fact ids],
+        "outlets": [{"article", "label", "added": [fact ids],   # unique facts with no also_in
+                     "dropped": [fact ids],   # most others carry it; not in sentences nor also_in
                      "shared": [fact ids], "disagreements": [fact ids], "summary": "…"}]}]}
 """
 
@@ -186,11 +188,15 @@ def group_report(articles: list[Article], group_id: int | str = 1, relation: str
                 entry["diff"] = word_diff(ref_text, s.text)
             sentences[ids[k]] = entry
         sims = list(fact.similarity.values())
+        # articles that do not carry the fact but have a sentence that would match it, aligned with
+        # another fact (one sentence per article per fact): they tell it inside another sentence
+        also = [ids[k] for k in range(n) if k not in fact.sentences and alignment.closest(fact, k) >= NEAR]
         facts.append(
             {
                 "id": f"{group_id}.{number}",
                 "kind": "common" if len(order) == n else ("unique" if len(order) == 1 else "partial"),
                 "sentences": sentences,
+                "also_in": also,
                 "similarity": {"min": min(sims), "mean": round(sum(sims) / len(sims), 4)} if sims else None,
                 "disagreements": _disagreements({k: v["text"] for k, v in sentences.items()}) if len(order) > 1 else [],
             }
@@ -198,12 +204,13 @@ def group_report(articles: list[Article], group_id: int | str = 1, relation: str
     outlets = []
     for k, a in enumerate(articles):
         others = n - 1
-        added = [f["id"] for f in facts if list(f["sentences"]) == [a.id]]
+        # added: no other article carries it, nor tells it inside another sentence
+        added = [f["id"] for f in facts if list(f["sentences"]) == [a.id] and not f["also_in"]]
         shared = [f["id"] for f in facts if a.id in f["sentences"] and len(f["sentences"]) > 1]
         # dropped: most others carry it, and nothing of this article comes near it (the fact may sit
         # inside a longer sentence of this article that was aligned with another fact)
-        dropped = [f["id"] for f, fact in zip(facts, ranked) if a.id not in f["sentences"] and others
-                   and len(f["sentences"]) > others / 2 and alignment.closest(fact, k) < NEAR]
+        dropped = [f["id"] for f in facts if a.id not in f["sentences"] and others
+                   and len(f["sentences"]) > others / 2 and a.id not in f["also_in"]]
         disagree = [f["id"] for f in facts if a.id in f["sentences"] and f["disagreements"]]
         outlets.append(
             {

@@ -341,3 +341,22 @@ def test_seeds_golden_with_semantic_alignment(seeds_report):
     assert _has(_texts(_facts(g, "000", "added"), "000"), "مسؤول إسرائيلي", "رئيس الموساد")
     assert any(len(f["sentences"]) == 3 and "الأيام المقبلة" in " ".join(s["text"] for s in f["sentences"].values())
                for f in g["facts"])
+
+
+def test_a_fact_told_inside_another_outlet_s_longer_sentence_is_not_called_added():
+    combined = BASE[0].rstrip(".") + " " + BASE[1]
+    a = _art("a", "sabq", BASE[:2] + [BASE[2]])
+    b = _art("b", "okaz", [combined, BASE[2]])
+    g = build([(1, "pair", [a, b])])["groups"][0]
+    by = {o["article"]: o for o in g["outlets"]}
+    lone = [f for f in g["facts"] if list(f["sentences"]) == ["a"]]
+    assert len(lone) == 1  # b's one sentence joins one of a's two; the other stays alone ...
+    assert lone[0]["also_in"] == ["b"]  # ... though b tells it inside that sentence
+    assert by["a"]["added"] == [] and by["b"]["dropped"] == []
+    md = render_md(build([(1, "pair", [a, b])]))
+    assert "≈ ضمن جملة أخرى" in md and "➕" not in md
+    # an outlet with nothing like the fact: it is added, and no also_in
+    c = _art("c", "was", [BASE[0], BASE[2]])
+    g2 = build([(1, "pair", [a, c])])["groups"][0]
+    (lone2,) = [f for f in g2["facts"] if list(f["sentences"]) == ["a"]]
+    assert lone2["also_in"] == [] and {o["article"]: o["added"] for o in g2["outlets"]}["a"] == [lone2["id"]]
