@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .article import Article
-from .boilerplate import CAPTION_WORDS, is_chrome_sentence, is_label_line, is_photo_credit
+from .boilerplate import CAPTION_WORDS, dateline_length, is_chrome_sentence, is_label_line, is_photo_credit
 from .segment import Sentence, sentences, statements
 from .tfidf import Vectorizer
 
@@ -77,17 +77,24 @@ def _whole_line(text: str, s: Sentence) -> bool:
     return not text[before:s.start].strip() and not text[s.end:after if after >= 0 else len(text)].strip()
 
 
+def _without_dateline(s: Sentence) -> Sentence:
+    """``s`` without a byline or dateline glued to its start (:func:`dedup.boilerplate.dateline_length`)."""
+    cut = dateline_length(s.text)
+    return Sentence(s.text[cut:], s.start + cut, s.end) if cut else s
+
+
 def _units(article: Article, min_words: int, split_statements: bool = True) -> list[Sentence]:
     """The pieces of ``article`` that can be facts: its sentences, long enough and not page furniture
     (tag, link and credit lines; photo captions, the sentence before a credit; lines that are headings,
-    caption labels, bylines or salutations), each cut into its statements
+    caption labels, bylines or salutations), a dateline glued to a sentence's start cut off, each cut into
+    its statements
     (:func:`dedup.segment.statements`) unless ``split_statements`` is false."""
     body = article.body
     every = sentences(body)
     caption = {i for i in range(len(every) - 1)
                if is_photo_credit(every[i + 1].text) and len(every[i].text.split()) <= CAPTION_WORDS}
-    kept = [s for i, s in enumerate(every) if len(s.text.split()) >= min_words and not is_chrome_sentence(s.text)
-            and i not in caption and not (_whole_line(body, s) and is_label_line(s.text))]
+    kept = [_without_dateline(s) for i, s in enumerate(every) if len(s.text.split()) >= min_words
+            and not is_chrome_sentence(s.text) and i not in caption and not (_whole_line(body, s) and is_label_line(s.text))]
     return [p for s in kept for p in statements(s)] if split_statements else kept
 
 

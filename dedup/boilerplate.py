@@ -335,6 +335,18 @@ def is_byline(text: str) -> bool:
     return len(raw.split()) <= LABEL_LINE_WORDS and bool(_DASH.search(raw)) and not raw.endswith(_CLOSING)
 
 
+_DATELINE = re.compile(r"\s*([^:\n]{3,80}?)\s*:\s*")
+
+
+def dateline_length(text: str) -> int:
+    """Characters of a byline or dateline glued to the start of a sentence («واس- الرياض: …»,
+    «فهد المنجومي- سبق- مكة المكرمة: …»): a few words holding a dash, up to a colon; 0 when none."""
+    m = _DATELINE.match(text)
+    if not m or len(m.group(1).split()) > LABEL_LINE_WORDS + 2 or not re.search(r"[-–—]", m.group(1)):
+        return 0
+    return m.end() if len(text[m.end():].split()) >= 3 else 0
+
+
 def is_label_line(text: str) -> bool:
     """Whether a line (the whole of it) is a heading, a caption label, a byline or a salutation."""
     raw = text.strip()

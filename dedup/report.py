@@ -36,39 +36,98 @@ from .normalize import DIGITS_TABLE, normalize
 
 SCHEMA = "dedup.report/1"
 
-_NUMBER_WORDS = {
-    normalize(w): v
-    for w, v in {
-        "واحد": 1, "واحدة": 1, "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثة": 3,
-        "أربع": 4, "أربعة": 4, "خمس": 5, "خمسة": 5, "ست": 6, "ستة": 6, "سبع": 7, "سبعة": 7,
-        "ثمان": 8, "ثماني": 8, "ثمانية": 8, "تسع": 9, "تسعة": 9, "عشر": 10, "عشرة": 10,
-        "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "أربعون": 40, "أربعين": 40,
-        "خمسون": 50, "خمسين": 50, "ستون": 60, "ستين": 60, "سبعون": 70, "سبعين": 70,
-        "ثمانون": 80, "ثمانين": 80, "تسعون": 90, "تسعين": 90, "مئة": 100, "مائة": 100,
-        "مئتين": 200, "مئتان": 200, "ألف": 1000, "ألفين": 2000, "مليون": 1_000_000,
-    }.items()
-}
-_NUMBER_RE = re.compile(r"\d+(?:[.,٫]\d+)?")
+def _words(table: dict[str, int]) -> dict[str, int]:
+    return {normalize(w): v for w, v in table.items()}
+
+
+#: Units, tens and hundreds as words (both genders, both cases).
+_NUMBER_WORDS = _words({
+    "واحد": 1, "واحدة": 1, "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثة": 3,
+    "أربع": 4, "أربعة": 4, "خمس": 5, "خمسة": 5, "ست": 6, "ستة": 6, "سبع": 7, "سبعة": 7,
+    "ثمان": 8, "ثماني": 8, "ثمانية": 8, "تسع": 9, "تسعة": 9, "عشر": 10, "عشرة": 10,
+    "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "أربعون": 40, "أربعين": 40,
+    "خمسون": 50, "خمسين": 50, "ستون": 60, "ستين": 60, "سبعون": 70, "سبعين": 70,
+    "ثمانون": 80, "ثمانين": 80, "تسعون": 90, "تسعين": 90, "مئة": 100, "مائة": 100,
+    "مئتين": 200, "مئتان": 200, "مائتين": 200, "مائتان": 200,
+})
+#: The first word of 11-19 («أحد عشر», «اثنا عشر», «الثانية عشرة»): units and ordinals.
+_TEEN_HEADS = {**_NUMBER_WORDS, **_words({
+    "أحد": 1, "إحدى": 1, "حادي": 1, "حادية": 1, "اثنا": 2, "اثني": 2, "اثنتا": 2, "اثنتي": 2, "ثاني": 2,
+    "ثانية": 2, "ثالث": 3, "ثالثة": 3, "رابع": 4, "رابعة": 4, "خامس": 5, "خامسة": 5, "سادس": 6,
+    "سادسة": 6, "سابع": 7, "سابعة": 7, "ثامن": 8, "ثامنة": 8, "تاسع": 9, "تاسعة": 9})}
+_TEN = {normalize("عشر"), normalize("عشرة")}
+#: Scale words: after a number they multiply it («ثلاثة آلاف», «2.5 مليون»); alone they are the number.
+_SCALES = _words({"ألف": 1000, "آلاف": 1000, "ألفا": 1000, "ألفين": 2000, "ألفان": 2000, "مليون": 10**6,
+                  "ملايين": 10**6, "مليونا": 10**6, "مليار": 10**9, "مليارات": 10**9, "مليارا": 10**9})
+_MULTIPLIERS = (1000, 10**6, 10**9)
+_NUMBER_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:[.٫]\d+)?")
 _QUOTE_RE = re.compile(r"«([^»]{6,})»|“([^”]{6,})”|\"([^\"]{6,})\"")
 _PROCLITICS = ("و", "ب", "ل", "ف", "ك")
+_ARTICLE = normalize("ال")
+
+
+def _bare(word: str) -> list[str]:
+    """``word`` and its forms without up to two proclitics (و، ب، ل، ف، ك) and the article."""
+    forms = [word]
+    while len(forms) < 3 and forms[-1].startswith(_PROCLITICS) and len(forms[-1]) > 3:
+        forms.append(forms[-1][1:])
+    return forms + [f[2:] for f in forms if f.startswith(_ARTICLE) and len(f) > 4]
+
+
+def _lookup(word: str, table: dict[str, int]) -> int | None:
+    return next((table[f] for f in _bare(word) if f in table), None)
+
+
+def _format(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def numbers(sentence: str) -> list[str]:
-    """Numbers in a sentence: digits in any script, and common Arabic number words.
+    """Numbers in a sentence: digits in any script (1,250 and ٣٫٥ included), Arabic number words
+    with their compounds (خمسة عشر = 15, خمسة وعشرون = 25), scale words after a number (ثلاثة آلاف =
+    3000, 2.5 مليون = 2500000); ordinals only inside 11-19 (الساعة الثانية عشرة = 12).
 
     >>> numbers("أفرج عن سبعة رهائن و١٢ معتقلا بنسبة 3.5")
     ['3.5', '7', '12']
     """
-    text = sentence.translate(DIGITS_TABLE).replace("٫", ".")
-    found = {m.group().replace(",", ".").replace("٫", ".") for m in _NUMBER_RE.finditer(text)}
-    for word in normalize(sentence).split():
-        candidates = [word]
-        while len(candidates) < 3 and candidates[-1].startswith(_PROCLITICS) and len(candidates[-1]) > 3:
-            candidates.append(candidates[-1][1:])  # و، ب، ل، ف، ك: up to two proclitics
-        for w in candidates:
-            if w in _NUMBER_WORDS:
-                found.add(str(_NUMBER_WORDS[w]))
-                break
+    text = sentence.translate(DIGITS_TABLE).replace("٫", ".").replace("٬", ",")
+    tokens: list[tuple[str, float | None]] = []  # (normalized word, digit value if it is digits)
+    for raw in text.split():
+        m = _NUMBER_RE.search(raw)
+        if m and m.group() and not raw.replace(m.group(), "").strip("()[]«»\"'.,:؛،%$+-"):
+            tokens.append(("", float(m.group().replace(",", ""))))
+        else:
+            for m in _NUMBER_RE.finditer(raw):  # digits glued to letters or signs
+                tokens.append(("", float(m.group().replace(",", ""))))
+            word = normalize(raw).strip("()[]«»\"'.,:؛،")
+            if word:
+                tokens.append((word, None))
+    found: set[str] = set()
+    i = 0
+    while i < len(tokens):
+        word, digits = tokens[i]
+        value: float | None = digits
+        used = 1
+        if value is None:
+            head = _lookup(word, _TEEN_HEADS)
+            nxt = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+            if head is not None and head < 10 and nxt in _TEN:
+                value, used = 10 + head, 2
+            else:
+                value = _lookup(word, _NUMBER_WORDS)
+                if value is not None and value < 10 and i + 1 < len(tokens):
+                    tens = _lookup(tokens[i + 1][0], _NUMBER_WORDS) if tokens[i + 1][0].startswith("و") else None
+                    if tens is not None and tens >= 20 and tens % 10 == 0 and tens < 100:
+                        value, used = value + tens, 2
+        if value is not None and i + used < len(tokens):
+            scale = _lookup(tokens[i + used][0], _SCALES)
+            if scale in _MULTIPLIERS and tokens[i + used][1] is None:
+                value, used = value * scale, used + 1
+        if value is None:
+            value = _lookup(word, _SCALES) if digits is None else None
+        if value is not None:
+            found.add(_format(value))
+        i += used
     return sorted(found, key=lambda x: (float(x), x))
 
 
@@ -134,7 +193,10 @@ def _disagreements(texts: dict[str, str]) -> list[dict]:
     out = []
     nums = {k: numbers(t) for k, t in texts.items()}
     with_numbers = {k: v for k, v in nums.items() if v}
-    if len(with_numbers) >= 2 and len({tuple(v) for v in with_numbers.values()}) > 1:
+    # a figure one gives and another replaces: each version has a number the other lacks (one giving
+    # more figures than another, a superset, adds; it does not contradict)
+    sets = [set(v) for v in with_numbers.values()]
+    if any(a - b and b - a for x, a in enumerate(sets) for b in sets[x + 1:]):
         out.append({"kind": "number", "versions": with_numbers})
     altered = _altered_quotes({k: quotes(t) for k, t in texts.items()})
     if altered:

@@ -94,8 +94,28 @@ def test_numbers_in_any_script_and_number_words():
     assert numbers("بينهم 7 أميركيين") == ["7"]
     assert numbers("أصيب ١٢ شخصا") == ["12"]
     assert numbers("ارتفع بنسبة ٣٫٥") == ["3.5"]
-    assert numbers("وبثلاثة آلاف") == ["3"]
+    assert numbers("وبثلاثة آلاف") == ["3000"]
     assert numbers("لا أرقام هنا") == []
+
+
+def test_compound_number_words_scales_and_thousands_separators():
+    assert numbers("سقط من الطابق خمسة عشر") == numbers("سقط من الطابق 15") == ["15"]
+    assert numbers("عند الساعة الثانية عشرة ظهرا") == ["12"]
+    assert numbers("خمسة وعشرون مصابا") == ["25"]
+    assert numbers("بلغت 21 مليون ريال") == numbers("بلغت 21,000,000 ريال") == ["21000000"]
+    assert numbers("نحو 2.5 مليار") == ["2500000000"]
+    assert numbers("أكثر من مليون زائر") == ["1000000"]
+    assert numbers("استقبل الملك عبدالله الثاني الضيف") == []  # an ordinal alone is not a figure
+
+
+def test_a_version_that_only_adds_figures_does_not_disagree():
+    a = _art("a", "x", ["سقط العامل من الطابق خمسة عشر في البناية الجديدة بحي العزيزية في مكة."])
+    b = _art("b", "y", ["سقط العامل من الطابق 15 في البناية الجديدة بحي العزيزية في مكة عند الساعة 12."])
+    c = _art("c", "z", ["سقط العامل من الطابق 14 في البناية الجديدة بحي العزيزية في مكة."])
+    (fact,) = [f for f in build([(1, "variant", [a, b])])["groups"][0]["facts"] if len(f["sentences"]) == 2]
+    assert fact["disagreements"] == []
+    (fact,) = [f for f in build([(1, "variant", [a, c])])["groups"][0]["facts"] if len(f["sentences"]) == 2]
+    assert fact["disagreements"][0]["versions"] == {"a": ["15"], "c": ["14"]}
 
 
 def test_quotes():
@@ -256,6 +276,21 @@ def test_headings_bylines_salutations_and_captions_are_not_facts_but_short_sente
         assert not [t for t in texts if chrome in t], chrome
     assert "وصل الوفد أمس." in texts  # a short sentence inside a paragraph is a fact
     assert g["articles"][0]["title"] == BASE[0]  # the byline line does not head the article
+
+
+def test_a_dateline_glued_to_a_sentence_is_not_part_of_the_fact():
+    from dedup.boilerplate import dateline_length
+
+    for text, dateline in (("واس- الرياض: أعلنت وزارة الصحة تسجيل إصابات", "واس- الرياض: "),
+                           ("فهد المنجومي- سبق- مكة المكرمة: لقي عامل حتفه أمس", "فهد المنجومي- سبق- مكة المكرمة: ")):
+        assert text[:dateline_length(text)] == dateline
+    for text in ("وقال المتحدث: إن الحالات مستقرة الآن", "الرياض: أعلنت الوزارة اليوم النتائج"):
+        assert dateline_length(text) == 0, text
+    a = _art("a", "sabq", ["واس- الرياض: " + BASE[0], BASE[1]])
+    b = _art("b", "okaz", BASE[:2])
+    g = build([(1, "variant", [a, b])])["groups"][0]
+    sent = next(f["sentences"]["a"] for f in g["facts"] if "a" in f["sentences"] and "إصابات" in f["sentences"]["a"]["text"])
+    assert sent["text"] == BASE[0] and a.text[sent["start"]:sent["end"]] == BASE[0]
 
 
 def test_a_fact_told_inside_a_longer_sentence_is_not_called_dropped():
