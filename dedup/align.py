@@ -90,7 +90,7 @@ def _units(article: Article, min_words: int, split_statements: bool = True) -> l
     its statements
     (:func:`dedup.segment.statements`) unless ``split_statements`` is false."""
     body = article.body
-    every = sentences(body)
+    every = sentences(body, unclosed_quotes=True)
     caption = {i for i in range(len(every) - 1)
                if is_photo_credit(every[i + 1].text) and len(every[i].text.split()) <= CAPTION_WORDS}
     kept = [_without_dateline(s) for i, s in enumerate(every) if len(s.text.split()) >= min_words

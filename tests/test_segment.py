@@ -57,3 +57,16 @@ def test_statements_cut_a_sentence_before_each_reporting_participle_clause():
     # a sentence with no such clause is itself
     plain = sentences("وصل الوفد إلى العاصمة، وبدأ اجتماعاته مع المسؤولين.")[0]
     assert statements(plain) == [plain]
+
+
+def test_a_quotation_never_closed_does_not_glue_the_rest_of_its_line_for_the_report():
+    text = ('وأضافت: "نظرا لما للأمر من تبعات فإنها تؤكد على المواطنين. من ناحيته، أيد المحامي ما حذرت منه الوزارة.\n'
+            'وقال: "هذه خطوة مهمة. ونحن ندعمها" ثم غادر.')
+    plain = [s.text for s in sentences(text)]
+    mended = [s.text for s in sentences(text, unclosed_quotes=True)]
+    assert plain[0].endswith("حذرت منه الوزارة.")  # by default the open quotation runs to the line's end
+    assert mended[:2] == ['وأضافت: "نظرا لما للأمر من تبعات فإنها تؤكد على المواطنين.',
+                          "من ناحيته، أيد المحامي ما حذرت منه الوزارة."]
+    assert mended[2:] == plain[1:]  # a closed quotation is still not split
+    for s in sentences(text, unclosed_quotes=True):
+        assert text[s.start:s.end] == s.text
