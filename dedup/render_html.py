@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
+from .report import DISAGREEMENT_AR
+
 CSS = """
 body{font-family:"Noto Naskh Arabic","Amiri","Arial",sans-serif;margin:1.5rem;color:#1d1d1f;background:#fff;line-height:1.7}
 h1{font-size:1.5rem;margin:0 0 .5rem}h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:2px solid #ddd}
@@ -31,7 +33,7 @@ td.mark.has{color:#1e6b30}td.mark.dropped{color:#b42318;background:#fde8e8}td.ma
 LEGEND = (
     '<p class="legend"><span class="badge b-add">أضافه</span>خبر انفرد به هذا المصدر '
     '<span class="badge b-drop">أسقطه</span>خبر ذكرته أغلب المصادر الأخرى وغاب هنا '
-    '<span class="badge b-dis">اختلاف</span>أرقام أو اقتباسات مختلفة '
+    '<span class="badge b-dis">اختلاف</span>أرقام أو اقتباسات أو أيام أو جنسيات مختلفة '
     "◐ ضمن جملة أخرى: يرد الخبر داخل جملة أطول من المقال "
     "<ins>مضاف</ins> <del>محذوف</del> مقارنة بنص العمود الأول في الصف</p>"
 )
@@ -113,7 +115,7 @@ def _notes(f: dict, outlets: dict) -> str:
     notes = ""
     for d in f["disagreements"]:
         versions = " ⟷ ".join(f"{_label(outlets[k]['label'])}: {escape(' / '.join(v))}" for k, v in d["versions"].items())
-        kind = "أرقام" if d["kind"] == "number" else "اقتباس"
+        kind = DISAGREEMENT_AR.get(d["kind"], d["kind"])
         notes += f'<div class="dis"><span class="badge b-dis">اختلاف {kind}</span> {versions}</div>'
     return notes
 

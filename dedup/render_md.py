@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from html import escape
 
+from .report import DISAGREEMENT_AR
+
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!~-])")
 _ADDRESS = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)")
 
@@ -73,7 +75,7 @@ def render(report: dict) -> str:
         lines.append("")
         for f in g["facts"]:
             for d in f["disagreements"]:
-                kind = "أرقام" if d["kind"] == "number" else "اقتباس"
+                kind = DISAGREEMENT_AR.get(d["kind"], d["kind"])
                 versions = "؛ ".join(f"{_cell(outlets[k]['label'])}: {_cell(' / '.join(v))}" for k, v in d["versions"].items())
                 lines.append(f"- ⚠️ {f['id']} اختلاف {kind}: {versions}")
         lines += ["", "</div>", ""]

@@ -18,7 +18,8 @@ The report is a plain, JSON-ready dict; :mod:`dedup.render_html` and
                 # diff: word-level ops against the fact's first sentence, [["=", "…"], ["-", "…"], ["+", "…"]]
             "also_in": [article ids],   # not in sentences, but told inside a sentence aligned elsewhere
             "similarity": {"min", "mean"} | null,
-            "disagreements": [{"kind": "number" | "quote", "versions": {article_id: [values]}}]}],
+            "disagreements": [{"kind": "number" | "quote" | "day" | "month" | "nationality",
+                               "versions": {article_id: [values]}}]}],
         "outlets": [{"article", "label", "added": [fact ids],   # unique facts with no also_in
                      "dropped": [fact ids],   # most others carry it; not in sentences nor also_in
                      "shared": [fact ids], "disagreements": [fact ids], "summary": "…"}]}]}
@@ -131,6 +132,46 @@ def numbers(sentence: str) -> list[str]:
     return sorted(found, key=lambda x: (float(x), x))
 
 
+#: Closed classes of details whose members exclude each other: two versions naming different members
+#: disagree (a weekday, a month, a nationality where the sentence speaks of one).
+_DETAILS = {
+    "day": _words({"الأحد": 1, "الاثنين": 2, "الإثنين": 2, "الثلاثاء": 3, "الأربعاء": 4, "الخميس": 5,
+                   "الجمعة": 6, "السبت": 7}),
+    "month": _words({"يناير": 1, "فبراير": 2, "أبريل": 4, "ابريل": 4, "مايو": 5, "يونيو": 6, "يوليو": 7,
+                     "أغسطس": 8, "سبتمبر": 9, "أكتوبر": 10, "نوفمبر": 11, "ديسمبر": 12}),
+    "nationality": _words({w: i for i, w in enumerate((
+        "سعودي", "يمني", "مصري", "سوري", "سوداني", "أردني", "فلسطيني", "لبناني", "عراقي", "كويتي", "إماراتي",
+        "قطري", "بحريني", "عماني", "مغربي", "جزائري", "تونسي", "ليبي", "إثيوبي", "إريتري", "صومالي",
+        "تشادي", "نيجيري", "باكستاني", "هندي", "بنغلاديشي", "أفغاني", "إندونيسي", "فلبيني", "نيبالي",
+        "سريلانكي", "إيراني", "تركي", "آسيوي", "أفريقي", "عربي", "خليجي"))}),
+}
+#: A nationality counts only in a sentence that speaks of nationality (or of a resident or worker).
+_NATIONALITY_CUES = tuple(normalize(w) for w in ("الجنسية", "الجنسيات", "جنسية", "مقيم", "وافد", "عامل"))
+#: Each kind of disagreement as the report names it.
+DISAGREEMENT_AR = {"number": "أرقام", "quote": "اقتباس", "day": "اليوم", "month": "الشهر", "nationality": "الجنسية"}
+
+
+def details(sentence: str) -> dict[str, list[str]]:
+    """Weekdays, months and nationalities named in a sentence, by class (as written, normalized).
+
+    >>> details("وقع الحادث يوم الأربعاء لعامل يمني الجنسية")
+    {'day': ['الاربعاء'], 'nationality': ['يمني']}
+    """
+    words = normalize(sentence).split()
+    cue = any(w.startswith(_NATIONALITY_CUES) or any(c in w for c in _NATIONALITY_CUES) for w in words)
+    found: dict[str, list[str]] = {}
+    for kind, table in _DETAILS.items():
+        if kind == "nationality" and not cue:
+            continue
+        for w in words:
+            forms = [f for f in _bare(w) if f in table]
+            if not forms and kind == "nationality":  # يمنية، اليمني، يمنيين
+                forms = [f[:-len(end)] for f in _bare(w) for end in ("ة", "ين", "ون") if f.endswith(end) and f[:-len(end)] in table]
+            if forms and forms[0] not in found.get(kind, []):
+                found.setdefault(kind, []).append(forms[0])
+    return found
+
+
 def quotes(sentence: str) -> list[str]:
     """Quoted passages of a sentence («…», “…”, "…")."""
     return [next(g for g in m.groups() if g) for m in _QUOTE_RE.finditer(sentence)]
@@ -198,6 +239,12 @@ def _disagreements(texts: dict[str, str]) -> list[dict]:
     sets = [set(v) for v in with_numbers.values()]
     if any(a - b and b - a for x, a in enumerate(sets) for b in sets[x + 1:]):
         out.append({"kind": "number", "versions": with_numbers})
+    found = {k: details(t) for k, t in texts.items()}
+    for kind in _DETAILS:
+        named = {k: v[kind] for k, v in found.items() if v.get(kind)}
+        sets = [set(v) for v in named.values()]
+        if any(a - b and b - a for x, a in enumerate(sets) for b in sets[x + 1:]):
+            out.append({"kind": kind, "versions": named})
     altered = _altered_quotes({k: quotes(t) for k, t in texts.items()})
     if altered:
         out.append({"kind": "quote", "versions": altered})

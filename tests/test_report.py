@@ -395,3 +395,19 @@ def test_a_fact_told_inside_another_outlet_s_longer_sentence_is_not_called_added
     g2 = build([(1, "pair", [a, c])])["groups"][0]
     (lone2,) = [f for f in g2["facts"] if list(f["sentences"]) == ["a"]]
     assert lone2["also_in"] == [] and {o["article"]: o["added"] for o in g2["outlets"]}["a"] == [lone2["id"]]
+
+
+def test_different_weekdays_months_and_nationalities_are_disagreements():
+    from dedup.report import details
+
+    assert details("وقع الحادث يوم الأربعاء لعامل يمني الجنسية") == {"day": ["الاربعاء"], "nationality": ["يمني"]}
+    assert details("التقى الوزير نظيره المصري") == {}  # a nationality counts where nationality is spoken of
+    a = _art("a", "x", ["توفي عامل يمني الجنسية إثر سقوطه من الطابق العاشر في مبنى تحت الإنشاء يوم الأربعاء."])
+    b = _art("b", "y", ["توفي عامل آسيوي الجنسية إثر سقوطه من الطابق العاشر في مبنى تحت الإنشاء يوم الخميس."])
+    c = _art("c", "z", ["توفي عامل إثر سقوطه من الطابق العاشر في مبنى تحت الإنشاء يوم الأربعاء."])
+    (fact,) = [f for f in build([(1, "variant", [a, b, c])])["groups"][0]["facts"] if len(f["sentences"]) == 3]
+    kinds = {d["kind"]: d["versions"] for d in fact["disagreements"]}
+    assert kinds["day"] == {"a": ["الاربعاء"], "b": ["الخميس"], "c": ["الاربعاء"]}
+    assert kinds["nationality"] == {"a": ["يمني"], "b": ["اسيوي"]}
+    html = render_html(build([(1, "variant", [a, b, c])]))
+    assert "اختلاف الجنسية" in html and "اختلاف اليوم" in html
