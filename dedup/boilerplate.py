@@ -338,13 +338,45 @@ def is_byline(text: str) -> bool:
 _DATELINE = re.compile(r"\s*([^:\n]{3,80}?)\s*:\s*")
 
 
+#: Places and agencies that end a dateline with no colon after it («حامد القرشي - مكة المكرمة تلقى …»).
+DATELINE_PLACES = sorted({normalize(p) for p in (
+    "الرياض", "جدة", "مكة المكرمة", "مكة", "المدينة المنورة", "المدينة", "الدمام", "الخبر", "الظهران", "الأحساء",
+    "القطيف", "الطائف", "أبها", "جازان", "جيزان", "نجران", "تبوك", "حائل", "القصيم", "بريدة", "عنيزة", "الباحة",
+    "الجوف", "سكاكا", "عرعر", "الجبيل", "ينبع", "خميس مشيط", "حفر الباطن", "القريات", "المنطقة الشرقية",
+    "القاهرة", "دبي", "أبو ظبي", "أبوظبي", "الدوحة", "الكويت", "المنامة", "مسقط", "عمان", "بيروت", "دمشق",
+    "بغداد", "صنعاء", "عدن", "الخرطوم", "تونس", "الرباط", "الجزائر", "طرابلس", "القدس", "غزة", "رام الله",
+    "أنقرة", "إسطنبول", "طهران", "لندن", "باريس", "واشنطن", "نيويورك", "موسكو", "بكين", "برلين", "جنيف",
+    "واس", "سبق", "متابعات", "وكالات", "رويترز", "الأناضول", "عين اليوم")}, key=lambda p: -len(p))
+_BYLINE_HEAD = re.compile(r"\s*(?:[^\s:.،,«»\"]+\s+){0,3}?[^\s:.،,«»\"]+\s*[-–—]\s*")
+
+
 def dateline_length(text: str) -> int:
-    """Characters of a byline or dateline glued to the start of a sentence («واس- الرياض: …»,
-    «فهد المنجومي- سبق- مكة المكرمة: …»): a few words holding a dash, up to a colon; 0 when none."""
+    """Characters of a byline or dateline glued to the start of a sentence: a few words holding a dash
+    up to a colon («واس- الرياض: …», «فهد المنجومي- سبق- مكة المكرمة: …»), or a name, a dash and a
+    known place or agency («حامد القرشي - مكة المكرمة تلقى …»); 0 when none."""
     m = _DATELINE.match(text)
-    if not m or len(m.group(1).split()) > LABEL_LINE_WORDS + 2 or not re.search(r"[-–—]", m.group(1)):
+    head = m.group(1).strip() if m else ""
+    if (m and len(head.split()) <= LABEL_LINE_WORDS + 2 and re.search(r"[-–—]", head) and not re.search(r"\d", head)
+            and not head.startswith(("-", "–", "—")) and re.search("[\u0621-\u064a]", head)):
+        # (not a numbered item «2 - الأكراد:», a dated entry «1990- الغزو …:», nor «text-shadow:»)
+        return m.end() if len(text[m.end():].split()) >= 3 else 0
+    m = _BYLINE_HEAD.match(text)
+    if not m:
         return 0
-    return m.end() if len(text[m.end():].split()) >= 3 else 0
+    end = m.end()
+    while True:  # one or more «place -» after the name
+        rest = normalize(text[end:end + 40])
+        place = next((p for p in DATELINE_PLACES if rest.startswith(p) and (len(rest) == len(p) or rest[len(p)] in " -–—")), None)
+        if place is None:
+            return 0
+        end += len(place)
+        more = re.match(r"\s*[-–—]\s*", text[end:])
+        if not more:
+            break
+        end += more.end()
+    while end < len(text) and text[end] == " ":
+        end += 1
+    return end if len(text[end:].split()) >= 3 else 0
 
 
 def is_label_line(text: str) -> bool:
