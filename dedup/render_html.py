@@ -77,7 +77,8 @@ def _group(g: dict) -> str:
         out.append(_matrix(g, ids, outlets))
         out.append("</section>")
         return "\n".join(out)
-    head = "".join(f"<th>{_label(a['label'])}<small>{escape(a['id'])}</small></th>" for a in g["articles"])
+    head = "".join(f"<th>{_label(a['label'])}" + (f"<small>{escape(a['id'])}</small>" if a["label"] != a["id"] else "")
+                   + "</th>" for a in g["articles"])
     out.append(f'<table class="facts"><thead><tr><th class="fid">#</th>{head}</tr></thead><tbody>')
     for f in g["facts"]:
         classes = [f["kind"]] + (["disagree"] if f["disagreements"] else [])

@@ -416,3 +416,12 @@ def test_different_weekdays_months_and_nationalities_are_disagreements():
     assert kinds["nationality"] == {"a": ["يمني"], "b": ["اسيوي"]}
     html = render_html(build([(1, "variant", [a, b, c])]))
     assert "اختلاف الجنسية" in html and "اختلاف اليوم" in html
+
+
+def test_a_column_names_its_article_once_when_the_label_is_the_file_name():
+    a = _art("a.txt", "", BASE)
+    b = _art("b.txt", "okaz", BASE[:2])
+    html = render_html(build([(1, "variant", [a, b])]))
+    head = html[html.index("<thead>"):html.index("</thead>")]
+    assert head.count("a.txt") == 1  # no outlet: the label is the file name, not repeated below it
+    assert "okaz" in head and "<small>b.txt</small>" in head
