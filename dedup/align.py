@@ -62,12 +62,17 @@ class Alignment:
     #: (with sentence vectors, a pair matched by :data:`RESCUE` holds the mean of its two cosines)
     cosines: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     starts: list[int] = field(default_factory=list)
+    _best: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def closest(self, fact: Fact, article: int) -> float:
         """The highest cosine between a sentence of ``fact`` and any sentence of ``article``."""
-        lo, hi = self.starts[article], self.starts[article] + len(self.sentences[article])
+        if self._best is None:  # each sentence's best cosine with each article, computed once
+            self._best = np.zeros((self.cosines.shape[0], len(self.sentences)))
+            for k, ss in enumerate(self.sentences):
+                if ss:
+                    self._best[:, k] = self.cosines[:, self.starts[k]:self.starts[k] + len(ss)].max(axis=1)
         rows = [self.starts[k] + i for k, i in fact.sentences.items()]
-        return float(self.cosines[np.ix_(rows, range(lo, hi))].max()) if rows and hi > lo else 0.0
+        return float(self._best[rows, article].max()) if rows and self.sentences[article] else 0.0
 
 
 def _whole_line(text: str, s: Sentence) -> bool:

