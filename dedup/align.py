@@ -75,6 +75,11 @@ class Alignment:
         return float(self._best[rows, article].max()) if rows and self.sentences[article] else 0.0
 
 
+def _starts_line(text: str, s: Sentence) -> bool:
+    """Whether ``s`` begins its line in ``text`` (a dateline opens a paragraph)."""
+    return not text[text.rfind("\n", 0, s.start) + 1:s.start].strip()
+
+
 def _whole_line(text: str, s: Sentence) -> bool:
     """Whether ``s`` is all of its line in ``text``."""
     before = text.rfind("\n", 0, s.start) + 1
@@ -98,7 +103,7 @@ def _units(article: Article, min_words: int, split_statements: bool = True) -> l
     every = sentences(body, unclosed_quotes=True)
     caption = {i for i in range(len(every) - 1)
                if is_photo_credit(every[i + 1].text) and len(every[i].text.split()) <= CAPTION_WORDS}
-    kept = [_without_dateline(s) for i, s in enumerate(every) if len(s.text.split()) >= min_words
+    kept = [_without_dateline(s) if _starts_line(body, s) else s for i, s in enumerate(every) if len(s.text.split()) >= min_words
             and not is_chrome_sentence(s.text) and i not in caption and not (_whole_line(body, s) and is_label_line(s.text))]
     return [p for s in kept for p in statements(s)] if split_statements else kept
 
@@ -152,8 +157,9 @@ def align(
     linked = sim >= match
     if encode is not None:
         embedded = np.asarray(encode(texts), dtype=np.float64)
-        extra = rescued(sim, embedded @ embedded.T, owner, match)
-        sim = np.where(extra, (sim + embedded @ embedded.T) / 2, sim)
+        semantic = embedded @ embedded.T
+        extra = rescued(sim, semantic, owner, match)
+        sim = np.where(extra, (sim + semantic) / 2, sim)
         linked |= extra
     cross = owner[:, None] != owner[None, :]
     iu, ju = np.nonzero(np.triu(cross & linked, k=1))

@@ -330,16 +330,19 @@ _DASH = re.compile(r"\s[-–—]\s")
 
 def is_byline(text: str) -> bool:
     """Whether a line is a byline or dateline: a few words either side of a dash, «عين اليوم – أبو ظبي»,
-    «الرياض - واس»."""
+    «الرياض - واس», «الرياض - واس:»."""
     raw = text.strip()
-    return len(raw.split()) <= LABEL_LINE_WORDS and bool(_DASH.search(raw)) and not raw.endswith(_CLOSING)
+    body = raw[:-1].rstrip() if raw.endswith(":") else raw
+    return (len(body.split()) <= LABEL_LINE_WORDS and bool(_DASH.search(body)) and not body.endswith(_CLOSING)
+            and not re.search(r"\d", body))
 
 
 _DATELINE = re.compile(r"\s*([^:\n]{3,80}?)\s*:\s*")
 
 
-#: Places and agencies that end a dateline with no colon after it («حامد القرشي - مكة المكرمة تلقى …»).
-DATELINE_PLACES = sorted({normalize(p) for p in (
+#: Places and agencies that end a dateline with no colon after it («حامد القرشي - مكة المكرمة تلقى …»),
+#: each as its normalized words.
+DATELINE_PLACES = sorted({tuple(normalize(p).split()) for p in (
     "الرياض", "جدة", "مكة المكرمة", "مكة", "المدينة المنورة", "المدينة", "الدمام", "الخبر", "الظهران", "الأحساء",
     "القطيف", "الطائف", "أبها", "جازان", "جيزان", "نجران", "تبوك", "حائل", "القصيم", "بريدة", "عنيزة", "الباحة",
     "الجوف", "سكاكا", "عرعر", "الجبيل", "ينبع", "خميس مشيط", "حفر الباطن", "القريات", "المنطقة الشرقية",
@@ -348,6 +351,23 @@ DATELINE_PLACES = sorted({normalize(p) for p in (
     "أنقرة", "إسطنبول", "طهران", "لندن", "باريس", "واشنطن", "نيويورك", "موسكو", "بكين", "برلين", "جنيف",
     "واس", "سبق", "متابعات", "وكالات", "رويترز", "الأناضول", "عين اليوم")}, key=lambda p: -len(p))
 _BYLINE_HEAD = re.compile(r"\s*(?:[^\s:.،,«»\"]+\s+){0,3}?[^\s:.،,«»\"]+\s*[-–—]\s*")
+_WORD = re.compile(r"[^\s\-–—:]+")
+
+
+#: Verbs of saying: a head holding one is the story's own clause («وقال الوزير - في تصريح صحفي: …»).
+_SAYING = frozenset(normalize(w) for w in (
+    "قال", "قالت", "أضاف", "أضافت", "أكد", "أكدت", "أوضح", "أوضحت", "أشار", "أشارت", "ذكر", "ذكرت", "صرح",
+    "صرحت", "أعلن", "أعلنت", "لفت", "لفتت", "بين", "بينت", "تابع", "تابعت", "قائلا", "مضيفا", "مؤكدا"))
+
+
+def _dateline_head(head: str) -> bool:
+    """Whether the words before a dateline's end can be a byline: a dash, Arabic letters, no digits (not
+    a numbered item «2 - الأكراد:» nor a dated entry «1990- الغزو …:»), and no verb of saying (not the
+    story's own clause «وقال الوزير - في تصريح صحفي: …»)."""
+    head = head.strip()
+    words = {w.lstrip("وف") if len(w) > 3 else w for w in normalize(head).split()} | set(normalize(head).split())
+    return (bool(re.search(r"[-–—]", head)) and not re.search(r"\d", head) and not head.startswith(("-", "–", "—"))
+            and bool(re.search("[\u0621-\u064a]", head)) and not words & _SAYING)
 
 
 def dateline_length(text: str) -> int:
@@ -355,21 +375,19 @@ def dateline_length(text: str) -> int:
     up to a colon («واس- الرياض: …», «فهد المنجومي- سبق- مكة المكرمة: …»), or a name, a dash and a
     known place or agency («حامد القرشي - مكة المكرمة تلقى …»); 0 when none."""
     m = _DATELINE.match(text)
-    head = m.group(1).strip() if m else ""
-    if (m and len(head.split()) <= LABEL_LINE_WORDS + 2 and re.search(r"[-–—]", head) and not re.search(r"\d", head)
-            and not head.startswith(("-", "–", "—")) and re.search("[\u0621-\u064a]", head)):
-        # (not a numbered item «2 - الأكراد:», a dated entry «1990- الغزو …:», nor «text-shadow:»)
+    if m and len(m.group(1).split()) <= LABEL_LINE_WORDS + 2 and _dateline_head(m.group(1)):
         return m.end() if len(text[m.end():].split()) >= 3 else 0
     m = _BYLINE_HEAD.match(text)
-    if not m:
+    if not m or not _dateline_head(text[:m.end()]):
         return 0
     end = m.end()
-    while True:  # one or more «place -» after the name
-        rest = normalize(text[end:end + 40])
-        place = next((p for p in DATELINE_PLACES if rest.startswith(p) and (len(rest) == len(p) or rest[len(p)] in " -–—")), None)
+    while True:  # one or more «place -» after the name, matched word by word on the raw text
+        words = list(_WORD.finditer(text, end, min(len(text), end + 60)))
+        place = next((p for p in DATELINE_PLACES if len(words) > len(p)
+                      and tuple(normalize(w.group()) for w in words[:len(p)]) == p), None)
         if place is None:
             return 0
-        end += len(place)
+        end = words[len(place) - 1].end()
         more = re.match(r"\s*[-–—]\s*", text[end:])
         if not more:
             break
@@ -383,9 +401,9 @@ def is_label_line(text: str) -> bool:
     """Whether a line (the whole of it) is a heading, a caption label, a byline or a salutation."""
     raw = text.strip()
     words = len(raw.split())
-    if words <= LABEL_LINE_WORDS and not raw.endswith(_CLOSING):
+    if (words <= LABEL_LINE_WORDS and not raw.endswith(_CLOSING)) or is_byline(raw):
         return True
-    if words <= SALUTATION_WORDS:
+    if words <= SALUTATION_WORDS and not raw.endswith(tuple(".!?؟")):
         norm = normalize(raw).strip(" :.،,")
         return norm.startswith(SALUTATION_OPENINGS) or norm.endswith(SALUTATION_ENDINGS)
     return False

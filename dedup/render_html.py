@@ -104,7 +104,7 @@ def _group(g: dict) -> str:
 
 
 #: The mark of an outlet that tells a fact inside a sentence aligned with another fact.
-ALSO = "ضمن جملة أخرى"
+ALSO = "◐ ضمن جملة أخرى"
 ALSO_TITLE = "يرد هذا الخبر ضمن جملة أخرى من المقال"
 
 #: From this many articles a group is drawn as a matrix: each fact once, a coverage mark per outlet.

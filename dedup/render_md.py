@@ -65,7 +65,7 @@ def render(report: dict) -> str:
                     if f["id"] in outlets[aid]["dropped"]:
                         cells.append("**أسقطه**")
                     else:
-                        cells.append("≈ ضمن جملة أخرى" if aid in f.get("also_in", ()) else "—")
+                        cells.append("◐ ضمن جملة أخرى" if aid in f.get("also_in", ()) else "—")
                 elif "diff" in s:
                     cells.append(_diff(s["diff"]))
                 else:

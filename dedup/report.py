@@ -61,26 +61,37 @@ _TEN = {normalize("عشر"), normalize("عشرة")}
 _SCALES = _words({"ألف": 1000, "آلاف": 1000, "ألفا": 1000, "ألفين": 2000, "ألفان": 2000, "مليون": 10**6,
                   "ملايين": 10**6, "مليونا": 10**6, "مليار": 10**9, "مليارات": 10**9, "مليارا": 10**9})
 _MULTIPLIERS = (1000, 10**6, 10**9)
-_NUMBER_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:[.٫]\d+)?")
+_NUMBER_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:[.,٫]\d+)?")
 _QUOTE_RE = re.compile(r"«([^»]{6,})»|“([^”]{6,})”|\"([^\"]{6,})\"")
 _PROCLITICS = ("و", "ب", "ل", "ف", "ك")
 _ARTICLE = normalize("ال")
 
 
-def _bare(word: str) -> list[str]:
-    """``word`` and its forms without up to two proclitics (و، ب، ل، ف، ك) and the article."""
+def _bare(word: str, article: bool = False) -> list[str]:
+    """``word`` and its forms without up to two proclitics (و، ب، ل، ف، ك), and without the article
+    when ``article``."""
     forms = [word]
     while len(forms) < 3 and forms[-1].startswith(_PROCLITICS) and len(forms[-1]) > 3:
         forms.append(forms[-1][1:])
-    return forms + [f[2:] for f in forms if f.startswith(_ARTICLE) and len(f) > 4]
+    return forms + ([f[2:] for f in forms if f.startswith(_ARTICLE) and len(f) > 4] if article else [])
 
 
-def _lookup(word: str, table: dict[str, int]) -> int | None:
-    return next((table[f] for f in _bare(word) if f in table), None)
+def _lookup(word: str, table: dict[str, int], article: bool = False) -> int | None:
+    return next((table[f] for f in _bare(word, article) if f in table), None)
 
 
 def _format(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    value = round(float(value), 6)  # 4.1 مليون is 4100000, not 4099999.9999999995
+    if value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
+def _digits(text: str) -> float:
+    """A number written in digits: «1,250,000» (thousands), «3,5» and «3.5» (decimals)."""
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", text):
+        return float(text.replace(",", ""))
+    return float(text.replace(",", "."))
 
 
 def numbers(sentence: str) -> list[str]:
@@ -96,10 +107,10 @@ def numbers(sentence: str) -> list[str]:
     for raw in text.split():
         m = _NUMBER_RE.search(raw)
         if m and m.group() and not raw.replace(m.group(), "").strip("()[]«»\"'.,:؛،%$+-"):
-            tokens.append(("", float(m.group().replace(",", ""))))
+            tokens.append(("", _digits(m.group())))
         else:
             for m in _NUMBER_RE.finditer(raw):  # digits glued to letters or signs
-                tokens.append(("", float(m.group().replace(",", ""))))
+                tokens.append(("", _digits(m.group())))
             word = normalize(raw).strip("()[]«»\"'.,:؛،")
             if word:
                 tokens.append((word, None))
@@ -110,7 +121,7 @@ def numbers(sentence: str) -> list[str]:
         value: float | None = digits
         used = 1
         if value is None:
-            head = _lookup(word, _TEEN_HEADS)
+            head = _lookup(word, _TEEN_HEADS, article=True)  # «الثانية عشرة»
             nxt = tokens[i + 1][0] if i + 1 < len(tokens) else ""
             if head is not None and head < 10 and nxt in _TEN:
                 value, used = 10 + head, 2
@@ -145,8 +156,11 @@ _DETAILS = {
         "تشادي", "نيجيري", "باكستاني", "هندي", "بنغلاديشي", "أفغاني", "إندونيسي", "فلبيني", "نيبالي",
         "سريلانكي", "إيراني", "تركي", "آسيوي", "أفريقي", "عربي", "خليجي"))}),
 }
-#: A nationality counts only in a sentence that speaks of nationality (or of a resident or worker).
-_NATIONALITY_CUES = tuple(normalize(w) for w in ("الجنسية", "الجنسيات", "جنسية", "مقيم", "وافد", "عامل"))
+#: A nationality counts only in a sentence that speaks of nationality (or of a resident or worker), word for word.
+_NATIONALITY_CUES = frozenset(normalize(w) for w in (
+    "الجنسية", "الجنسيات", "جنسية", "جنسيته", "جنسيتها", "مقيم", "مقيما", "مقيمة", "المقيم", "وافد", "وافدا",
+    "الوافد", "عامل", "عاملا", "عاملة", "العامل", "العاملة", "عمال", "العمال", "العمالة"))
+_NATIONALITY_AFTER = normalize("الجنسية")
 #: Each kind of disagreement as the report names it.
 DISAGREEMENT_AR = {"number": "أرقام", "quote": "اقتباس", "day": "اليوم", "month": "الشهر", "nationality": "الجنسية"}
 
@@ -157,16 +171,21 @@ def details(sentence: str) -> dict[str, list[str]]:
     >>> details("وقع الحادث يوم الأربعاء لعامل يمني الجنسية")
     {'day': ['الاربعاء'], 'nationality': ['يمني']}
     """
-    words = normalize(sentence).split()
-    cue = any(w.startswith(_NATIONALITY_CUES) or any(c in w for c in _NATIONALITY_CUES) for w in words)
+    words = [w.strip("()[]«»\"'.,:؛،") for w in normalize(sentence).split()]
+    cue = any(f in _NATIONALITY_CUES for w in words for f in _bare(w))
     found: dict[str, list[str]] = {}
     for kind, table in _DETAILS.items():
         if kind == "nationality" and not cue:
             continue
-        for w in words:
-            forms = [f for f in _bare(w) if f in table]
-            if not forms and kind == "nationality":  # يمنية، اليمني، يمنيين
-                forms = [f[:-len(end)] for f in _bare(w) for end in ("ة", "ين", "ون") if f.endswith(end) and f[:-len(end)] in table]
+        for k, w in enumerate(words):
+            # a weekday or month with or without the article; a nationality without it («يمني»,
+            # «يمنية», «يمنيين»), or with it only after «الجنسية» («من الجنسية اليمنية»): «المملكة
+            # العربية السعودية» names a country, not a nationality
+            article = kind != "nationality" or (k > 0 and words[k - 1] == _NATIONALITY_AFTER)
+            forms = [f for f in _bare(w, article) if f in table]
+            if not forms and kind == "nationality":
+                forms = [f[:-len(end)] for f in _bare(w, article) for end in ("ه", "ين", "ون", "يه")
+                         if f.endswith(end) and f[:-len(end)] in table]
             if forms and forms[0] not in found.get(kind, []):
                 found.setdefault(kind, []).append(forms[0])
     return found

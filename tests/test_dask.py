@@ -37,6 +37,15 @@ def snn_file(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def snn_day(tmp_path_factory):
+    """One SaudiNewsNet day (about 1,300 articles) as one JSON Lines file: several partitions of 250."""
+    path = tmp_path_factory.mktemp("snn_day") / "day.jsonl"
+    rows = saudinewsnet_records("2015-08-03")
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
 def _dask(paths, client, **kw):
     from dedup.dask_engine import cluster_dask
     from dedup.pipeline import Settings
@@ -83,7 +92,8 @@ def test_unreadable_documents_reported_in_reading_order(tmp_path, seeds_dir, cli
     assert "x#2" in [a.id for a in dask.articles]
 
 
-def test_killed_worker_is_retried_and_result_still_exact(snn_file):
+def test_killed_worker_is_retried_and_result_still_exact(snn_day):
+    snn_file = snn_day
     local = cluster(str(snn_file), fields=FIELDS, jobs=1)
     killed = []
     with LocalCluster(n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \

@@ -354,6 +354,11 @@ def test_report_semantic_without_the_extra_is_refused_before_any_work(seeds_dir,
     from dedup import semantic
 
     monkeypatch.setattr(semantic, "_package_dir", lambda: None)  # as where the extra is not installed
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the job ran before --semantic was refused")
+
+    monkeypatch.setattr("dedup.pipeline.cluster", no_work)
     out = tmp_path / "r.html"
     result = CliRunner().invoke(app, ["report", str(seeds_dir), "--semantic", "--out", str(out)])
     assert result.exit_code == 5
@@ -396,7 +401,7 @@ def test_a_fact_told_inside_another_outlet_s_longer_sentence_is_not_called_added
     assert lone[0]["also_in"] == ["b"]  # ... though b tells it inside that sentence
     assert by["a"]["added"] == [] and by["b"]["dropped"] == []
     md = render_md(build([(1, "pair", [a, b])]))
-    assert "≈ ضمن جملة أخرى" in md and "➕" not in md
+    assert "◐ ضمن جملة أخرى" in md and "➕" not in md
     # an outlet with nothing like the fact: it is added, and no also_in
     c = _art("c", "was", [BASE[0], BASE[2]])
     g2 = build([(1, "pair", [a, c])])["groups"][0]
@@ -427,3 +432,22 @@ def test_a_column_names_its_article_once_when_the_label_is_the_file_name():
     head = html[html.index("<thead>"):html.index("</thead>")]
     assert head.count("a.txt") == 1  # no outlet: the label is the file name, not repeated below it
     assert "okaz" in head and "<small>b.txt</small>" in head
+
+
+def test_review_cases_numbers_details_and_datelines():
+    from dedup.boilerplate import dateline_length, is_label_line
+    from dedup.report import details
+
+    assert numbers("بلغت 4.1 مليون") == numbers("بلغت 4,100,000") == ["4100000"]
+    assert numbers("يوم الاثنين") == []  # a weekday, not the number two
+    assert numbers("بنسبة 3,5") == ["3.5"]
+    assert details("توفيت عاملة يمنية الجنسية") == {"nationality": ["يمني"]}
+    assert details("عامل من الجنسية اليمنية") == {"nationality": ["يمني"]}
+    assert details("في المعاملات مع الجانب المصري") == {}  # «عامل» inside «المعاملات» is no cue
+    assert details("عامل في المملكة العربية السعودية") == {}  # a country's name, not a nationality
+    text = "حامد القرشي - مكّة المكرمة تلقى مركز العمليات بلاغا"
+    assert text[dateline_length(text):].startswith("تلقى")  # the cut does not land inside a word
+    for text in ("وقال الوزير - في تصريح صحفي: إن المشروع اكتمل اليوم", "2 - الرياض تستضيف القمة العربية المقبلة"):
+        assert dateline_length(text) == 0, text
+    assert is_label_line("الرياض - واس:")
+    assert not is_label_line("وقال إن المشروع يأتي بدعم من خادم الحرمين الشريفين حفظه الله.")
