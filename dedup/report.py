@@ -165,15 +165,13 @@ _NATIONALITY_AFTER = normalize("الجنسية")
 DISAGREEMENT_AR = {"number": "أرقام", "quote": "اقتباس", "day": "اليوم", "month": "الشهر", "nationality": "الجنسية"}
 
 
-def details(sentence: str) -> dict[str, list[str]]:
-    """Weekdays, months and nationalities named in a sentence, by class (as written, normalized).
-
-    >>> details("وقع الحادث يوم الأربعاء لعامل يمني الجنسية")
-    {'day': ['الاربعاء'], 'nationality': ['يمني']}
-    """
-    words = [w.strip("()[]«»\"'.,:؛،") for w in normalize(sentence).split()]
+def _details(sentence: str) -> dict[str, dict[int, str]]:
+    """Weekdays, months and nationalities named in a sentence: by class, each one's value (so that
+    «الإثنين» and «الاثنين» are one day) and the word as written."""
+    raw = [w.strip("()[]«»\"'.,:؛،“”") for w in sentence.split()]
+    words = [normalize(w) for w in raw]
     cue = any(f in _NATIONALITY_CUES for w in words for f in _bare(w))
-    found: dict[str, list[str]] = {}
+    found: dict[str, dict[int, str]] = {}
     for kind, table in _DETAILS.items():
         if kind == "nationality" and not cue:
             continue
@@ -186,9 +184,18 @@ def details(sentence: str) -> dict[str, list[str]]:
             if not forms and kind == "nationality":
                 forms = [f[:-len(end)] for f in _bare(w, article) for end in ("ه", "ين", "ون", "يه")
                          if f.endswith(end) and f[:-len(end)] in table]
-            if forms and forms[0] not in found.get(kind, []):
-                found.setdefault(kind, []).append(forms[0])
+            if forms:
+                found.setdefault(kind, {}).setdefault(table[forms[0]], raw[k])
     return found
+
+
+def details(sentence: str) -> dict[str, list[str]]:
+    """Weekdays, months and nationalities named in a sentence, by class, as written.
+
+    >>> details("وقع الحادث يوم الأربعاء لعامل يمني الجنسية")
+    {'day': ['الأربعاء'], 'nationality': ['يمني']}
+    """
+    return {kind: list(named.values()) for kind, named in _details(sentence).items()}
 
 
 def quotes(sentence: str) -> list[str]:
@@ -258,12 +265,12 @@ def _disagreements(texts: dict[str, str]) -> list[dict]:
     sets = [set(v) for v in with_numbers.values()]
     if any(a - b and b - a for x, a in enumerate(sets) for b in sets[x + 1:]):
         out.append({"kind": "number", "versions": with_numbers})
-    found = {k: details(t) for k, t in texts.items()}
+    found = {k: _details(t) for k, t in texts.items()}
     for kind in _DETAILS:
         named = {k: v[kind] for k, v in found.items() if v.get(kind)}
         sets = [set(v) for v in named.values()]
         if any(a - b and b - a for x, a in enumerate(sets) for b in sets[x + 1:]):
-            out.append({"kind": kind, "versions": named})
+            out.append({"kind": kind, "versions": {k: list(v.values()) for k, v in named.items()}})
     altered = _altered_quotes({k: quotes(t) for k, t in texts.items()})
     if altered:
         out.append({"kind": "quote", "versions": altered})
