@@ -31,7 +31,16 @@ _CLAUSE = re.compile(r"،\s*(?=[وف]\w{2,})")
 #: A comma before a circumstantial participle of reporting (with or without و) opens another statement.
 _PARTICIPLES = ("مشير", "مؤكد", "مضيف", "مجدد", "لافت", "موضح", "معرب", "مبين", "منوه", "كاشف", "مشدد",
                 "معتبر", "مطالب", "داعي", "محذر", "متوقع", "مستدرك", "منبه")
-_STATEMENT = re.compile(r"[،,]\s*(?=و?(?:" + "|".join(_PARTICIPLES) + r")(?:اً|ًا|ا|ةً|ة)?(?:\s|$))")
+_MARKS = "[\u064b-\u0652\u0640]*"  # short vowels and tatweel, as in «مُؤكِّداً» or «مؤكـداً»
+
+
+def _spelled(word: str) -> str:
+    return _MARKS.join(re.escape(ch) for ch in word) + _MARKS
+
+
+#: (the ending is required: «مطالباً» opens a statement, «مطالب المواطنين» is a noun phrase)
+_STATEMENT = re.compile(r"[،,]\s*(?=و?" + _MARKS + "(?:" + "|".join(_spelled(p) for p in _PARTICIPLES)
+                        + r")(?:ا|ة)" + _MARKS + r"(?:\s|$))")
 #: A statement piece of fewer words stays with its neighbour.
 MIN_STATEMENT_WORDS = 4
 

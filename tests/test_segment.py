@@ -57,6 +57,11 @@ def test_statements_cut_a_sentence_before_each_reporting_participle_clause():
     # a sentence with no such clause is itself
     plain = sentences("وصل الوفد إلى العاصمة، وبدأ اجتماعاته مع المسؤولين.")[0]
     assert statements(plain) == [plain]
+    # vowel marks and tatweel in the participle; a noun of the same root is no cut
+    marked = sentences("قال الوزير إن المفاوضات ستستأنف الأسبوع المقبل في الدوحة، مُؤكِّداً أن بلاده تدعم الوساطة.")[0]
+    assert len(statements(marked)) == 2
+    noun = sentences("استمع المجلس إلى عرض مفصل عن أوضاع الأحياء، مطالب المواطنين في الأحياء الجنوبية.")[0]
+    assert statements(noun) == [noun]
 
 
 def test_a_quotation_never_closed_does_not_glue_the_rest_of_its_line_for_the_report():
