@@ -83,11 +83,14 @@ def _raw_spans(text: str, lo: int = 0, hi: int | None = None, quotes: bool = Tru
     n = len(text) if hi is None else hi
     start = lo
     quote_stack: list[str] = []
-    resume = 0
+    resume = opened = 0  # opened: where the outermost quotation still open began
 
     def close_line(end: int) -> None:
         if unclosed and quote_stack:
-            spans.extend(_raw_spans(text, start, end, quotes=False))
+            # split again from the quotation never closed; what comes before it (a quotation that
+            # was closed among it) stays as it was, at the head of the first piece
+            again = _raw_spans(text, opened, end, quotes=False)
+            spans.extend([(start, again[0][1]), *again[1:]])
         else:
             spans.append((start, end))
 
@@ -98,14 +101,13 @@ def _raw_spans(text: str, lo: int = 0, hi: int | None = None, quotes: bool = Tru
         ch = text[i]
         if not quotes and ch != "\n" and ch not in _ENDERS:
             continue
-        if ch in _OPENERS:
-            quote_stack.append(_OPENERS[ch])
+        if ch in _OPENERS or (ch == '"' and not (quote_stack and quote_stack[-1] == '"')):
+            if not quote_stack:
+                opened = i
+            quote_stack.append(_OPENERS.get(ch, '"'))  # straight quotes open and close alike
             continue
         if quote_stack and ch == quote_stack[-1]:
             quote_stack.pop()
-            continue
-        if ch == '"':  # straight quotes open and close alike
-            quote_stack.append('"')
             continue
         if ch == "\n":  # scraped quotes are too often unbalanced to let them span lines
             close_line(i)

@@ -75,3 +75,10 @@ def test_a_quotation_never_closed_does_not_glue_the_rest_of_its_line_for_the_rep
     assert mended[2:] == plain[1:]  # a closed quotation is still not split
     for s in sentences(text, unclosed_quotes=True):
         assert text[s.start:s.end] == s.text
+
+
+def test_a_closed_quotation_before_a_forgotten_one_stays_whole():
+    text = 'قال «هذه خطوة. وهي مهمة» ثم أضاف: "نظرا لما للأمر من تبعات فإنها تؤكد ذلك. من ناحيته، أيد المحامي القرار.'
+    mended = [s.text for s in sentences(text, unclosed_quotes=True)]
+    assert mended == ['قال «هذه خطوة. وهي مهمة» ثم أضاف: "نظرا لما للأمر من تبعات فإنها تؤكد ذلك.',
+                      "من ناحيته، أيد المحامي القرار."]
