@@ -18,7 +18,7 @@ The report is a plain, JSON-ready dict; :mod:`dedup.render_html` and
                 # diff: word-level ops against the fact's first sentence, [["=", "…"], ["-", "…"], ["+", "…"]]
             "also_in": [article ids],   # not in sentences, but told inside a sentence aligned elsewhere
             "similarity": {"min", "mean"} | null,
-            "disagreements": [{"kind": "number" | "quote" | "day" | "month" | "nationality",
+            "disagreements": [{"kind": "number" | "quote" | "day" | "month" | "nationality" | "rank",
                                "versions": {article_id: [values]}}]}],
         "outlets": [{"article", "label", "added": [fact ids],   # unique facts with no also_in
                      "dropped": [fact ids],   # most others carry it; not in sentences nor also_in
@@ -162,7 +162,8 @@ _NATIONALITY_CUES = frozenset(normalize(w) for w in (
     "الوافد", "عامل", "عاملا", "عاملة", "العامل", "العاملة", "عمال", "العمال", "العمالة"))
 _NATIONALITY_AFTER = normalize("الجنسية")
 #: Each kind of disagreement as the report names it.
-DISAGREEMENT_AR = {"number": "أرقام", "quote": "اقتباس", "day": "اليوم", "month": "الشهر", "nationality": "الجنسية"}
+DISAGREEMENT_AR = {"number": "أرقام", "quote": "اقتباس", "day": "اليوم", "month": "الشهر", "nationality": "الجنسية",
+                   "rank": "الرتبة"}
 
 
 def _details(sentence: str) -> dict[str, dict[int, str]]:
@@ -187,6 +188,50 @@ def _details(sentence: str) -> dict[str, dict[int, str]]:
             if forms:
                 found.setdefault(kind, {}).setdefault(table[forms[0]], raw[k])
     return found
+
+
+#: Military and police ranks, lowest first.
+_RANKS = _words({"ملازم": 1, "نقيب": 2, "رائد": 3, "مقدم": 4, "عقيد": 5, "عميد": 6, "لواء": 7, "فريق": 8})
+
+
+_NAME_LINKS = frozenset(normalize(w) for w in ("بن", "ابن", "بنت", "آل", "أبو", "عبد"))
+
+
+def ranks(sentence: str) -> list[tuple[str, frozenset[str]]]:
+    """Ranks given to people in a sentence: each rank as written, with the words of the name after
+    it (up to three, normalized; «بن», «آل» … left out).
+
+    >>> [(rank, sorted(name)) for rank, name in ranks("وقال المتحدث الرائد نايف الشريف إن …")]
+    [('الرائد', ['الشريف', 'نايف'])]
+    """
+    raw = [w.strip("()[]«»\"'.,:؛،“”") for w in sentence.split()]
+    words = [normalize(w) for w in raw]
+    out = []
+    for k, w in enumerate(words[:-1]):
+        if _lookup(w, _RANKS, article=True) is not None and words[k + 1] not in _RANKS:
+            name = frozenset(x for x in words[k + 1:k + 4] if x and x not in _NAME_LINKS and x not in ("ان", "إن", "أن"))
+            out.append((raw[k], name))
+    return out
+
+
+def _rank_conflicts(texts: dict[str, str]) -> dict[str, list[str]]:
+    """Versions giving one person two ranks: the same first name and one more word of the name
+    after different ranks («الرائد نايف الشريف», «النقيب نايف أحمد الشريف»; two men named محمد with
+    no other name in common are two people). «فريق» and «لواء» are a team and a brigade too: a rank
+    counts only beside another version's rank for the same name."""
+    given = {k: ranks(t) for k, t in texts.items()}
+    conflict: dict[str, list[str]] = {}
+    keys = list(given)
+    for x, ka in enumerate(keys):
+        for kb in keys[x + 1:]:
+            for ra, na in given[ka]:
+                for rb, nb in given[kb]:
+                    same = len(na & nb) >= 2
+                    if same and _lookup(normalize(ra), _RANKS, True) != _lookup(normalize(rb), _RANKS, True):
+                        for key, r in ((ka, ra), (kb, rb)):
+                            if r not in conflict.setdefault(key, []):
+                                conflict[key].append(r)
+    return conflict
 
 
 def details(sentence: str) -> dict[str, list[str]]:
@@ -271,6 +316,9 @@ def _disagreements(texts: dict[str, str]) -> list[dict]:
         sets = [set(v) for v in named.values()]
         if any(a - b and b - a for x, a in enumerate(sets) for b in sets[x + 1:]):
             out.append({"kind": kind, "versions": {k: list(v.values()) for k, v in named.items()}})
+    conflict = _rank_conflicts(texts)
+    if conflict:
+        out.append({"kind": "rank", "versions": conflict})
     altered = _altered_quotes({k: quotes(t) for k, t in texts.items()})
     if altered:
         out.append({"kind": "quote", "versions": altered})

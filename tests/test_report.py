@@ -456,3 +456,20 @@ def test_review_cases_numbers_details_and_datelines():
         assert dateline_length(text) == 0, text
     assert is_label_line("الرياض - واس:")
     assert not is_label_line("وقال إن المشروع يأتي بدعم من خادم الحرمين الشريفين حفظه الله.")
+
+
+def test_one_person_given_two_ranks_is_a_disagreement():
+    from dedup.report import ranks
+
+    assert ranks("وقال المتحدث الرسمي الرائد نايف الشريف إن الفرق باشرت") == [("الرائد", frozenset({"نايف", "الشريف"}))]
+    a = _art("a", "x", ["وقال المتحدث الرسمي للدفاع المدني بالعاصمة المقدسة الرائد نايف الشريف إن الفرق باشرت الحادث."])
+    b = _art("b", "y", ["وقال المتحدث الرسمي للدفاع المدني بالعاصمة المقدسة النقيب نايف أحمد الشريف إن الفرق باشرت الحادث."])
+    c = _art("c", "z", ["وقال المتحدث الرسمي للدفاع المدني بالعاصمة المقدسة الرائد سعيد الشريف إن الفرق باشرت الحادث."])
+    (fact,) = [f for f in build([(1, "variant", [a, b])])["groups"][0]["facts"] if len(f["sentences"]) == 2]
+    assert {d["kind"]: d["versions"] for d in fact["disagreements"]}["rank"] == {"a": ["الرائد"], "b": ["النقيب"]}
+    (fact,) = [f for f in build([(1, "variant", [a, c])])["groups"][0]["facts"] if len(f["sentences"]) == 2]
+    assert not [d for d in fact["disagreements"] if d["kind"] == "rank"]  # two people, one rank each
+    d = _art("d", "w", ["وأوضح المتحدث الرسمي للدفاع المدني بمنطقة عسير العقيد محمد عبدالرحيم العاصمي أن الفرق باشرت."])
+    e = _art("e", "v", ["وأوضح المتحدث الرسمي للدفاع المدني بمنطقة عسير اللواء محمد بن رافع الشهري أن الفرق باشرت."])
+    g = build([(1, "variant", [d, e])])["groups"][0]
+    assert not [x for f in g["facts"] for x in f["disagreements"] if x["kind"] == "rank"]  # two men named محمد
