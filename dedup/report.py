@@ -50,7 +50,11 @@ _NUMBER_WORDS = _words({
     "خمسون": 50, "خمسين": 50, "ستون": 60, "ستين": 60, "سبعون": 70, "سبعين": 70,
     "ثمانون": 80, "ثمانين": 80, "تسعون": 90, "تسعين": 90, "مئة": 100, "مائة": 100,
     "مئتين": 200, "مئتان": 200, "مائتين": 200, "مائتان": 200,
+    **{unit + hundred: value * 100 for unit, value in (("ثلاث", 3), ("أربع", 4), ("خمس", 5), ("ست", 6), ("سبع", 7),
+                                                       ("ثمان", 8), ("تسع", 9)) for hundred in ("مائة", "مئة")},
 })
+#: Fractions that end a number in words («ستمائة وخمسة عشر ونصف» = 615.5).
+_FRACTIONS = _words({"نصف": 0.5, "ربع": 0.25})
 #: The first word of 11-19 («أحد عشر», «اثنا عشر», «الثانية عشرة»): units and ordinals.
 _TEEN_HEADS = {**_NUMBER_WORDS, **_words({
     "أحد": 1, "إحدى": 1, "حادي": 1, "حادية": 1, "اثنا": 2, "اثني": 2, "اثنتا": 2, "اثنتي": 2, "ثاني": 2,
@@ -94,6 +98,24 @@ def _digits(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+def _word_number(tokens: list[tuple[str, float | None]], i: int) -> tuple[float | None, int]:
+    """The number written in words at ``tokens[i]`` (11-19 and units with tens included) and the
+    tokens it takes; ``(None, 1)`` when there is none."""
+    word = tokens[i][0]
+    if not word:
+        return None, 1
+    head = _lookup(word, _TEEN_HEADS, article=True)  # «الثانية عشرة»
+    nxt = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+    if head is not None and head < 10 and nxt in _TEN:
+        return 10 + head, 2
+    value = _lookup(word, _NUMBER_WORDS)
+    if value is not None and value < 10 and nxt.startswith("و"):
+        tens = _lookup(nxt, _NUMBER_WORDS)
+        if tens is not None and 20 <= tens < 100 and tens % 10 == 0:
+            return value + tens, 2
+    return value, 1
+
+
 def numbers(sentence: str) -> list[str]:
     """Numbers in a sentence: digits in any script (1,250 and ٣٫٥ included), Arabic number words
     with their compounds (خمسة عشر = 15, خمسة وعشرون = 25), scale words after a number (ثلاثة آلاف =
@@ -121,16 +143,15 @@ def numbers(sentence: str) -> list[str]:
         value: float | None = digits
         used = 1
         if value is None:
-            head = _lookup(word, _TEEN_HEADS, article=True)  # «الثانية عشرة»
-            nxt = tokens[i + 1][0] if i + 1 < len(tokens) else ""
-            if head is not None and head < 10 and nxt in _TEN:
-                value, used = 10 + head, 2
-            else:
-                value = _lookup(word, _NUMBER_WORDS)
-                if value is not None and value < 10 and i + 1 < len(tokens):
-                    tens = _lookup(tokens[i + 1][0], _NUMBER_WORDS) if tokens[i + 1][0].startswith("و") else None
-                    if tens is not None and tens >= 20 and tens % 10 == 0 and tens < 100:
-                        value, used = value + tens, 2
+            value, used = _word_number(tokens, i)
+            # «ستمائة وخمسة عشر ونصف»: smaller parts joined by و add up
+            while value is not None and i + used < len(tokens) and tokens[i + used][0].startswith("و"):
+                part, more = _word_number(tokens, i + used)
+                if part is None:
+                    part, more = _lookup(tokens[i + used][0], _FRACTIONS), 1
+                if part is None or part >= value:
+                    break
+                value, used = value + part, used + more
         if value is not None and i + used < len(tokens):
             scale = _lookup(tokens[i + used][0], _SCALES)
             if scale in _MULTIPLIERS and tokens[i + used][1] is None:
@@ -301,14 +322,36 @@ def _altered_quotes(quoted: dict[str, list[str]]) -> dict[str, list[str]]:
     return found
 
 
+def _figures_differ(a: str, b: str) -> bool:
+    """Whether one sentence gives a figure where the other gives another: in the word-level alignment
+    of the two, a passage replaced by another in which each side has a number the other lacks
+    («عددها 12» against «عددها 15»). A figure only one of them gives (the time in one, the number of
+    floors in the other) adds; it does not contradict; nor does one figure written two ways
+    («خمسة عشر» against «15», «الثانية عشرة والدقيقة الثامنة» against «12:08»)."""
+    ops = word_diff(a, b)
+    for (tag, removed), (tag2, inserted) in zip(ops, ops[1:]):
+        if tag == "-" and tag2 == "+":
+            old, new = set(numbers(removed)), set(numbers(inserted))
+            if _unmatched(old, new) and _unmatched(new, old):
+                return True
+    return False
+
+
+def _unmatched(these: set[str], others: set[str]) -> set[str]:
+    """Numbers of ``these`` that ``others`` lacks, a dot before three digits read either way
+    («58.047» may be 58047, as Arabic sources often write thousands)."""
+    def readings(x: str) -> set[str]:
+        whole, _, frac = x.partition(".")
+        return {x, whole + frac} if len(frac) == 3 else {x}
+    return {x for x in these if not readings(x) & others}
+
+
 def _disagreements(texts: dict[str, str]) -> list[dict]:
     out = []
     nums = {k: numbers(t) for k, t in texts.items()}
     with_numbers = {k: v for k, v in nums.items() if v}
-    # a figure one gives and another replaces: each version has a number the other lacks (one giving
-    # more figures than another, a superset, adds; it does not contradict)
-    sets = [set(v) for v in with_numbers.values()]
-    if any(a - b and b - a for x, a in enumerate(sets) for b in sets[x + 1:]):
+    keys = list(with_numbers)
+    if any(_figures_differ(texts[a], texts[b]) for x, a in enumerate(keys) for b in keys[x + 1:]):
         out.append({"kind": "number", "versions": with_numbers})
     found = {k: _details(t) for k, t in texts.items()}
     for kind in _DETAILS:

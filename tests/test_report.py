@@ -116,6 +116,11 @@ def test_a_version_that_only_adds_figures_does_not_disagree():
     assert fact["disagreements"] == []
     (fact,) = [f for f in build([(1, "variant", [a, c])])["groups"][0]["facts"] if len(f["sentences"]) == 2]
     assert fact["disagreements"][0]["versions"] == {"a": ["15"], "c": ["14"]}
+    # a figure each gives about a different thing, and thousands written with a dot, do not disagree
+    d = _art("d", "w", ["سقط العامل من الطابق 15 في البناية الجديدة بحي العزيزية وقدم المقاول 58.047 ريالا تعويضا."])
+    e = _art("e", "v", ["سقط العامل في البناية الجديدة بحي العزيزية وقدم المقاول 58047 ريالا تعويضا عند الساعة 12."])
+    (fact,) = [f for f in build([(1, "variant", [d, e])])["groups"][0]["facts"] if len(f["sentences"]) == 2]
+    assert fact["disagreements"] == []
 
 
 def test_quotes():
@@ -446,6 +451,8 @@ def test_review_cases_numbers_details_and_datelines():
     assert numbers("بلغت 4.1 مليون") == numbers("بلغت 4,100,000") == ["4100000"]
     assert numbers("يوم الاثنين") == []  # a weekday, not the number two
     assert numbers("بنسبة 3,5") == ["3.5"]
+    assert numbers("تزن ستمائة وخمسة عشر ونصف جرام") == ["615.5"]
+    assert numbers("مائة وخمسون مشاركا") == ["150"]
     assert details("توفيت عاملة يمنية الجنسية") == {"nationality": ["يمنية"]}
     assert details("عامل من الجنسية اليمنية") == {"nationality": ["اليمنية"]}
     assert details("في المعاملات مع الجانب المصري") == {}  # «عامل» inside «المعاملات» is no cue
