@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -61,17 +62,22 @@ class Alignment:
     #: number ``starts[k] + i``)
     #: (with sentence vectors, a pair matched by :data:`RESCUE` holds the mean of its two cosines)
     cosines: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    starts: list[int] = field(default_factory=list)
     _best: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def starts(self) -> list[int]:
+        """The number of each article's first sentence among all the sentences."""
+        return np.concatenate([[0], np.cumsum([len(ss) for ss in self.sentences])[:-1]]).astype(int).tolist()
 
     def closest(self, fact: Fact, article: int) -> float:
         """The highest cosine between a sentence of ``fact`` and any sentence of ``article``."""
+        starts = self.starts
         if self._best is None:  # each sentence's best cosine with each article, computed once
             self._best = np.zeros((self.cosines.shape[0], len(self.sentences)))
             for k, ss in enumerate(self.sentences):
                 if ss:
-                    self._best[:, k] = self.cosines[:, self.starts[k]:self.starts[k] + len(ss)].max(axis=1)
-        rows = [self.starts[k] + i for k, i in fact.sentences.items()]
+                    self._best[:, k] = self.cosines[:, starts[k]:starts[k] + len(ss)].max(axis=1)
+        rows = [starts[k] + i for k, i in fact.sentences.items()]
         return float(self._best[rows, article].max()) if rows and self.sentences[article] else 0.0
 
 
@@ -82,9 +88,8 @@ def _starts_line(text: str, s: Sentence) -> bool:
 
 def _whole_line(text: str, s: Sentence) -> bool:
     """Whether ``s`` is all of its line in ``text``."""
-    before = text.rfind("\n", 0, s.start) + 1
     after = text.find("\n", s.end)
-    return not text[before:s.start].strip() and not text[s.end:after if after >= 0 else len(text)].strip()
+    return _starts_line(text, s) and not text[s.end:after if after >= 0 else len(text)].strip()
 
 
 def _without_dateline(s: Sentence) -> Sentence:
@@ -97,14 +102,14 @@ def _units(article: Article, min_words: int, split_statements: bool = True) -> l
     """The pieces of ``article`` that can be facts: its sentences, long enough and not page furniture
     (tag, link and credit lines; photo captions, the sentence before a credit; lines that are headings,
     caption labels, bylines or salutations), a dateline glued to a sentence's start cut off, each cut into
-    its statements
-    (:func:`dedup.segment.statements`) unless ``split_statements`` is false."""
+    its statements (:func:`dedup.segment.statements`) unless ``split_statements`` is false."""
     body = article.body
     every = sentences(body, unclosed_quotes=True)
     caption = {i for i in range(len(every) - 1)
                if is_photo_credit(every[i + 1].text) and len(every[i].text.split()) <= CAPTION_WORDS}
-    kept = [_without_dateline(s) if _starts_line(body, s) else s for i, s in enumerate(every) if len(s.text.split()) >= min_words
-            and not is_chrome_sentence(s.text) and i not in caption and not (_whole_line(body, s) and is_label_line(s.text))]
+    kept = [_without_dateline(s) if _starts_line(body, s) else s for i, s in enumerate(every)
+            if len(s.text.split()) >= min_words and not is_chrome_sentence(s.text) and i not in caption
+            and not (_whole_line(body, s) and is_label_line(s.text))]
     return [p for s in kept for p in statements(s)] if split_statements else kept
 
 
@@ -149,9 +154,8 @@ def align(
     local = np.array([i for ss in sents for i in range(len(ss))], dtype=np.int64)
     texts = [s.text for ss in sents for s in ss]
     n = len(texts)
-    starts = np.concatenate([[0], np.cumsum([len(ss) for ss in sents])[:-1]]).astype(int).tolist() if sents else []
     if n == 0:
-        return Alignment(sents, [], np.zeros((0, 0)), starts)
+        return Alignment(sents, [], np.zeros((0, 0)))
     vectors = Vectorizer().fit_transform(texts)
     sim = (vectors @ vectors.T).toarray()
     linked = sim >= match
@@ -196,4 +200,4 @@ def align(
                     fact.similarity[(int(owner[x]), int(owner[y]))] = round(float(sim[x, y]), 4)
         facts.append(fact)
     facts.sort(key=lambda f: (min(f.sentences), f.sentences[min(f.sentences)]))
-    return Alignment(sents, facts, sim, starts)
+    return Alignment(sents, facts, sim)

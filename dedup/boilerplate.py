@@ -292,14 +292,19 @@ REPORT_CHROME = tuple(normalize(m) + " " for m in ("سمات", "رابط الخ�
 REPORT_CHROME_COLON = tuple(normalize(m) for m in ("تصوير", "المصدر", "مصدر الصورة"))
 
 
+def _colon_head(text: str) -> str | None:
+    """The normalized words before a colon in a sentence's first 40 characters («تصوير: …» -> تصوير)."""
+    head, colon, _ = text.strip()[:40].partition(":")
+    return normalize(head).strip() if colon else None
+
+
 def is_chrome_sentence(text: str) -> bool:
     """Whether a sentence is page furniture (:data:`REPORT_CHROME`, :data:`REPORT_CHROME_COLON`, or a
     :data:`CHROME_LINES` line)."""
     raw = text.strip()
     if _is_chrome_line(raw) or (normalize(raw) + " ").startswith(REPORT_CHROME):
         return True
-    head, colon, _ = raw[:40].partition(":")
-    return bool(colon) and normalize(head).strip() in REPORT_CHROME_COLON
+    return _colon_head(raw) in REPORT_CHROME_COLON
 
 
 #: A line standing alone inside an article with at most this many words and no closing punctuation is
@@ -321,8 +326,7 @@ CAPTION_WORDS = 20
 
 def is_photo_credit(text: str) -> bool:
     """Whether a sentence is a photo credit: «تصوير: …», «عدسة: …»."""
-    head, colon, _ = text.strip()[:40].partition(":")
-    return bool(colon) and normalize(head).strip() in PHOTO_CREDITS
+    return _colon_head(text) in PHOTO_CREDITS
 
 
 _DASH = re.compile(r"\s[-–—]\s")
