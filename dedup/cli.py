@@ -16,7 +16,8 @@ import typer
 
 from .article import ReadProblem
 from .formats import terminal_safe
-from .io import FieldMap, InputError, read_one
+from .config import ConfigError, load as load_config
+from .io import FieldMap, InputError, check_fields, read_one
 from .pipeline import EngineError, Settings
 from .verify import Thresholds
 
@@ -25,10 +26,31 @@ app = typer.Typer(
     "and guard ingestion with a persistent index.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: paragraphs wrapped to the terminal, brackets shown as written
 )
 
 EXIT_INPUT = 2
 EXIT_ENGINE = 5
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"dedup {version('dedup')}")
+        except PackageNotFoundError:  # pragma: no cover (run from a source tree)
+            typer.echo("dedup (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Find duplicate and variant stories in Arabic news, show what each outlet added or dropped,
+    and guard ingestion with a persistent index."""
 
 
 class ClusterFormat(str, Enum):
@@ -50,6 +72,9 @@ class CompareFormat(str, Enum):
 
 
 EXIT_OUTPUT = 6  # the output could not be written (full disk, say); nothing half-written left behind
+#: ``compare --exit-code``: the verdict as the exit status, apart from the error codes (1-7)
+EXIT_VARIANT = 10
+EXIT_DUPLICATE = 11
 
 def _err(message: str) -> None:
     typer.echo(terminal_safe(message), err=True)
@@ -168,28 +193,135 @@ def _job_errors():
         raise typer.Exit(EXIT_INPUT)
 
 
-FieldOpt = Annotated[Optional[str], typer.Option(help="JSONL/CSV field holding the id (default: id)")]
+# -- options shared by the commands that read records, and by those that decide -----------------
+_FIELDS = "Record fields (JSON Lines, CSV, Parquet)"
+_DECIDE = "Decisions"
+IdField = Annotated[Optional[str], typer.Option("--id-field", metavar="FIELD", rich_help_panel=_FIELDS,
+                                                help="Field holding the id (default: id, doc_id, uid or guid).")]
+TextField = Annotated[Optional[str], typer.Option("--text-field", metavar="FIELD", rich_help_panel=_FIELDS,
+                                                  help="Field holding the body (default: text, content, body or article).")]
+TitleField = Annotated[Optional[str], typer.Option("--title-field", metavar="FIELD", rich_help_panel=_FIELDS,
+                                                   help="Field holding the headline (default: title or headline).")]
+OutletField = Annotated[Optional[str], typer.Option("--outlet-field", metavar="FIELD", rich_help_panel=_FIELDS,
+                                                    help="Field naming the outlet (default: outlet, source, site, publisher or domain).")]
+DateField = Annotated[Optional[str], typer.Option("--date-field", metavar="FIELD", rich_help_panel=_FIELDS,
+                                                  help="Field with the publication date (default: published, date, datetime or published_at).")]
+MinSimilarity = Annotated[Optional[float], typer.Option(
+    min=0.0, max=1.0, rich_help_panel=_DECIDE,
+    help="Call two articles variants of one story when the calibrated probability that they report the same "
+    "event is at least this (0-1; higher is more precise, lower finds more; the curve is in docs/quality.md). "
+    "Default: the shipped model's operating point.")]
+DuplicateThreshold = Annotated[Optional[float], typer.Option(
+    min=0.0, max=1.0, rich_help_panel=_DECIDE,
+    help="Call two articles duplicates when the Jaccard similarity of their word 5-grams is at least this "
+    "(default 0.6; one contained in the other also counts).")]
+MaxDays = Annotated[Optional[float], typer.Option(
+    min=0.0, rich_help_panel=_DECIDE,
+    help="Articles published more than this many days apart are never one story (default 3).")]
+ConfigOpt = Annotated[Optional[Path], typer.Option(
+    "--config", metavar="FILE", rich_help_panel=_DECIDE,
+    help="Read defaults for the options above from this TOML file (default: ./dedup.toml, else "
+    "[tool.dedup] in ./pyproject.toml).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display and no notices on stderr (problems are still reported).")]
+PathsArg = Annotated[list[str], typer.Argument(
+    metavar="PATH...",
+    help="Folders (walked recursively; .txt, .md, .html files), .jsonl/.csv files (optionally .gz), .parquet "
+    "files, patterns such as 'shards/*.jsonl', or - for JSON Lines on standard input.")]
+
+
+def _config(config: Optional[Path]):
+    try:
+        return load_config(config)
+    except ConfigError as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_INPUT)
+
+
+def _fields(cfg, id_field=None, text_field=None, title_field=None, outlet_field=None, date_field=None) -> FieldMap:
+    """The field names given, else those of the configuration file, else the usual names."""
+    return FieldMap(id_field or cfg.id_field, text_field or cfg.text_field, title_field or cfg.title_field,
+                    outlet_field or cfg.outlet_field, date_field or cfg.date_field)
+
+
+def _thresholds(cfg, min_similarity=None, duplicate_threshold=None, max_days=None) -> Thresholds:
+    """The decision settings given, else those of the configuration file, else the defaults."""
+    chosen = {"variant_probability": min_similarity if min_similarity is not None else cfg.min_similarity,
+              "duplicate_jaccard": duplicate_threshold if duplicate_threshold is not None else cfg.duplicate_threshold,
+              "max_days": max_days if max_days is not None else cfg.max_days}
+    try:
+        return Thresholds(**{k: v for k, v in chosen.items() if v is not None})
+    except ValueError as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_INPUT)
+
+
+def _notices(quiet: bool) -> None:
+    """Notices of the job (the one-time compilation of the loops for large inputs) on stderr,
+    or none with ``--quiet``."""
+    if quiet:
+        from . import kernels
+
+        if hasattr(kernels, "set_notice"):
+            kernels.set_notice(None)
+
+
+_STDIN_DIR: list = []
+
+
+def _stdin_file() -> str:
+    """Standard input saved to a temporary file (removed at exit), read as ``stdin``: a job reads
+    its input more than once."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from .walk import Labelled
+
+    if not _STDIN_DIR:
+        folder = tempfile.mkdtemp(prefix="dedup-stdin-")
+        atexit.register(shutil.rmtree, folder, True)
+        path = os.path.join(folder, "stdin.jsonl")
+        with open(path, "wb") as fh:
+            shutil.copyfileobj(sys.stdin.buffer, fh)
+        _STDIN_DIR.append(Labelled(path, "stdin"))
+    return _STDIN_DIR[0]
+
+
+def _inputs(paths: list, fields: FieldMap) -> list[str]:
+    """The paths to read, ``-`` as standard input; refused (exit 2), before any work, when a field
+    named is in no record (looked for in the first records of each file)."""
+    out = [_stdin_file() if str(p) == "-" else str(p) for p in paths]
+    try:
+        check_fields(out, fields)
+    except InputError as exc:
+        _err(f"dedup: {exc}")
+        raise typer.Exit(EXIT_INPUT)
+    return out
 
 
 @app.command()
 def cluster(
-    paths: Annotated[list[Path], typer.Argument(help="Folders (walked recursively), .jsonl or .csv files.")],
+    paths: PathsArg,
     format: Annotated[ClusterFormat, typer.Option("--format", "-f", help="Output format.")] = ClusterFormat.table,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
     explain: Annotated[bool, typer.Option(help="Show why each group holds together: figures, shared sentences, boilerplate removed.")] = False,
-    id_field: FieldOpt = None,
-    text_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field holding the body (default: text, content or body)")] = None,
-    title_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field holding the headline (default: title)")] = None,
-    outlet_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field naming the outlet (default: outlet or source)")] = None,
-    date_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field with the publication date (default: published or date)")] = None,
+    id_field: IdField = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    outlet_field: OutletField = None,
+    date_field: DateField = None,
+    min_similarity: MinSimilarity = None,
+    duplicate_threshold: DuplicateThreshold = None,
+    max_days: MaxDays = None,
+    config: ConfigOpt = None,
     shingle_size: Annotated[int, typer.Option(help="Words per shingle for near-duplicate detection.")] = 5,
     num_perm: Annotated[int, typer.Option(help="MinHash permutations.")] = 128,
     seed: Annotated[int, typer.Option(help="MinHash seed (same seed, same signatures).")] = 1,
-    min_similarity: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Call two articles variants of one story when the calibrated probability that they report the same event is at least this (0-1; the curve is in docs/quality.md: higher is more precise, lower finds more). Default: the shipped model's operating point, chosen on a labelled dev day.")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for stripping and analyzing (default: all cores); with --engine dask and no --scheduler, local Dask workers. The groups do not depend on it.")] = None,
     engine: Annotated[Engine, typer.Option(help="Where the job runs: this process (and --jobs processes), or a Dask cluster (pip install 'dedup[dask]'). Same groups.")] = Engine.local,
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address for --engine dask (default: a local cluster).", metavar="ADDRESS")] = None,
     spill_dir: Annotated[Optional[Path], typer.Option(help="Keep the job's largest arrays (about 10 KB an article: term counts, vectors, shingle sets) in files in this folder, mapped into memory, so that a corpus larger than memory can be grouped: the system pages them in and out. The files are deleted as the job goes. Same groups.", exists=True, file_okay=False, dir_okay=True, metavar="FOLDER")] = None,
+    quiet: Quiet = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log stage timings on stderr.")] = False,
 ) -> None:
     """Group articles into near-duplicates and same-story variants.
@@ -203,7 +335,9 @@ def cluster(
     from .pipeline import cluster as run
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="dedup: %(message)s")
-    fields = FieldMap(id_field, text_field, title_field, outlet_field, date_field)
+    cfg = _config(config)
+    fields = _fields(cfg, id_field, text_field, title_field, outlet_field, date_field)
+    thresholds = _thresholds(cfg, min_similarity, duplicate_threshold, max_days)
     _check_out(out)
     if format is ClusterFormat.parquet:
         from .parquet import MissingPyArrow, require
@@ -219,12 +353,12 @@ def cluster(
     if scheduler and engine is not Engine.dask:
         _err("dedup: --scheduler is for --engine dask")
         raise typer.Exit(EXIT_INPUT)
+    inputs = _inputs(paths, fields)
+    _notices(quiet)
     with _job_errors():
-        settings = Settings(shingle_size=shingle_size, num_perm=num_perm, seed=seed,
-                            thresholds=Thresholds() if min_similarity is None else
-                            Thresholds(variant_probability=min_similarity))
-        with _Progress(True) as progress:
-            result = run([str(p) for p in paths], settings, fields, on_problem=_problem, progress=progress, jobs=jobs,
+        settings = Settings(shingle_size=shingle_size, num_perm=num_perm, seed=seed, thresholds=thresholds)
+        with _Progress(not quiet) as progress:
+            result = run(inputs, settings, fields, on_problem=_problem, progress=progress, jobs=jobs,
                          engine=engine.value, scheduler=scheduler, keep_text=explain,
                          spill_dir=None if spill_dir is None else str(spill_dir))
     if not result.articles:
@@ -245,11 +379,17 @@ def compare(
     file_a: Annotated[Path, typer.Argument(help="First article (.txt, .md or .html).")],
     file_b: Annotated[Path, typer.Argument(help="Second article.")],
     format: Annotated[CompareFormat, typer.Option("--format", "-f", help="Output format.")] = CompareFormat.text,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help=f"Exit with the verdict: 0 distinct, {EXIT_VARIANT} variant, {EXIT_DUPLICATE} duplicate (errors keep their codes, 1-7).")] = False,
+    min_similarity: MinSimilarity = None,
+    duplicate_threshold: DuplicateThreshold = None,
+    max_days: MaxDays = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Say whether two articles are duplicates, variants of one story, or distinct.
 
     Example: dedup compare seeds/000_fd40320715479528.txt seeds/001_c3ae010b9f71aa12.txt
     """
+    thresholds = _thresholds(_config(config), min_similarity, duplicate_threshold, max_days)
     from .compare import compare_articles
 
     try:
@@ -257,10 +397,11 @@ def compare(
     except InputError as exc:
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_INPUT)
-    verdict = compare_articles(a, b)
+    verdict = compare_articles(a, b, Settings(thresholds=thresholds))
+    status = {"variant": EXIT_VARIANT, "duplicate": EXIT_DUPLICATE}.get(verdict.relation, 0) if exit_code else 0
     if format is CompareFormat.json:
         typer.echo(json.dumps({"a": str(file_a), "b": str(file_b), **verdict.as_dict()}, ensure_ascii=False, indent=2))
-        return
+        raise typer.Exit(status)
     e = verdict.as_dict()["evidence"]
     typer.echo(f"{verdict.relation}  similarity {verdict.similarity:.2f}")
     typer.echo(
@@ -270,6 +411,7 @@ def compare(
     for s in e["shared_sentences"][:5]:
         typer.echo(terminal_safe(f"  shared ({s['similarity']:.2f}): {s['a'][:120]}"))
         typer.echo(terminal_safe(f"                  {s['b'][:120]}"))
+    raise typer.Exit(status)
 
 
 class ReportFormat(str, Enum):
@@ -280,13 +422,21 @@ class ReportFormat(str, Enum):
 
 @app.command()
 def report(
-    paths: Annotated[list[Path], typer.Argument(help="Folders, .jsonl or .csv files, as for `cluster`.")],
+    paths: PathsArg,
     group: Annotated[Optional[list[int]], typer.Option("--group", "-g", help="Report only this group id (repeatable); default: every group of two or more.")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="html (self-contained, right to left), md or json.")] = ReportFormat.html,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
-    text_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field holding the body.")] = None,
-    outlet_field: Annotated[Optional[str], typer.Option(help="JSONL/CSV field naming the outlet.")] = None,
-    semantic: Annotated[bool, typer.Option("--semantic", help="Also align sentences that say the same in other words, with sentence vectors (needs pip install 'dedup\\[semantic]').")] = False,
+    semantic: Annotated[bool, typer.Option("--semantic", help="Also align sentences that say the same in other words, with sentence vectors (needs pip install 'dedup[semantic]').")] = False,
+    id_field: IdField = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    outlet_field: OutletField = None,
+    date_field: DateField = None,
+    min_similarity: MinSimilarity = None,
+    duplicate_threshold: DuplicateThreshold = None,
+    max_days: MaxDays = None,
+    config: ConfigOpt = None,
+    quiet: Quiet = False,
 ) -> None:
     """Show, for each group, which facts each outlet added or dropped, and where they disagree.
 
@@ -295,12 +445,16 @@ def report(
     from .pipeline import cluster as run
     from .report import from_result, render
 
+    cfg = _config(config)
+    fields = _fields(cfg, id_field, text_field, title_field, outlet_field, date_field)
+    settings = Settings(thresholds=_thresholds(cfg, min_similarity, duplicate_threshold, max_days))
     _check_out(out)
     if semantic:
         _need_semantic()
-    with _job_errors(), _Progress(True) as progress:
-        result = run([str(p) for p in paths], fields=FieldMap(text=text_field, outlet=outlet_field),
-                     on_problem=_problem, progress=progress)
+    inputs = _inputs(paths, fields)
+    _notices(quiet)
+    with _job_errors(), _Progress(not quiet) as progress:
+        result = run(inputs, settings, fields, on_problem=_problem, progress=progress)
     if group:
         unknown = [g for g in group if not 1 <= g <= len(result.groups)]
         if unknown:
@@ -333,10 +487,20 @@ def diff(
 
 @app.command()
 def evaluate(
-    paths: Annotated[list[Path], typer.Argument(help="The articles: folders, .jsonl or .csv files.")],
+    paths: PathsArg,
     labels: Annotated[Path, typer.Option(help="JSONL/CSV of id + group (true grouping) or a, b, label (same 1/0) pairs.")],
     format: Annotated[CompareFormat, typer.Option("--format", "-f", help="text or json.")] = CompareFormat.text,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes (default: all cores).")] = None,
+    id_field: IdField = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    outlet_field: OutletField = None,
+    date_field: DateField = None,
+    min_similarity: MinSimilarity = None,
+    duplicate_threshold: DuplicateThreshold = None,
+    max_days: MaxDays = None,
+    config: ConfigOpt = None,
+    quiet: Quiet = False,
 ) -> None:
     """Measure dedup on your own labelled data: pairwise and B-cubed precision/recall/F1 and ARI
     (grouping labels), or pair accuracy, precision, recall and ROC AUC (pair labels).
@@ -353,8 +517,13 @@ def evaluate(
     except (OSError, ValueError) as exc:
         _err(f"dedup: {exc}")
         raise typer.Exit(EXIT_INPUT)
-    with _job_errors():
-        result = run([str(p) for p in paths], on_problem=_problem, jobs=jobs, keep_text=False)
+    cfg = _config(config)
+    fields = _fields(cfg, id_field, text_field, title_field, outlet_field, date_field)
+    settings = Settings(thresholds=_thresholds(cfg, min_similarity, duplicate_threshold, max_days))
+    inputs = _inputs(paths, fields)
+    _notices(quiet)
+    with _job_errors(), _Progress(not quiet) as progress:
+        result = run(inputs, settings, fields, on_problem=_problem, progress=progress, jobs=jobs, keep_text=False)
     predicted = {result.articles[m].id: n for n, g in enumerate(result.groups) for m in g.members}
     if groups is not None:
         missing = sorted(set(groups) - set(predicted))
@@ -452,10 +621,17 @@ def _verdict_lines(batches) -> None:
         _err(f"dedup: {counts['conflict']} article(s) in conflict with a recorded article of the same id")
 
 
-def _read_inputs(inputs: list[Path]):
+def _read_inputs(inputs: list[str], fields: FieldMap):
     from .io import read
 
-    return read([str(p) for p in inputs], on_problem=_problem)
+    return read(inputs, fields, on_problem=_problem)
+
+
+def _decide(ix, cfg, min_similarity, duplicate_threshold, max_days) -> None:
+    """The index's verification with the decision settings given (or configured)."""
+    if any(v is not None for v in (min_similarity, duplicate_threshold, max_days, cfg.min_similarity,
+                                   cfg.duplicate_threshold, cfg.max_days)):
+        ix.decide = Settings(thresholds=_thresholds(cfg, min_similarity, duplicate_threshold, max_days))
 
 
 BatchOpt = Annotated[int, typer.Option(help="Articles checked and recorded per transaction; each batch's verdicts are printed when it is committed.")]
@@ -488,9 +664,18 @@ def index_create(
 @index_app.command("add")
 def index_add(
     path: Annotated[str, typer.Argument(help="The index (made by `dedup index create`).")],
-    inputs: Annotated[list[Path], typer.Argument(help="Folders, .jsonl or .csv files.")],
+    inputs: PathsArg,
     keep_days: Annotated[Optional[float], typer.Option(help="Afterwards, forget articles added more than N days ago.")] = None,
     batch: BatchOpt = 500,
+    id_field: IdField = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    outlet_field: OutletField = None,
+    date_field: DateField = None,
+    min_similarity: MinSimilarity = None,
+    duplicate_threshold: DuplicateThreshold = None,
+    max_days: MaxDays = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Check and record articles; one JSON verdict per article on stdout (new, duplicate, variant;
     conflict: the id is recorded with other text, and this one is not recorded).
@@ -504,9 +689,13 @@ def index_add(
     from .index import Index
 
     _keep_days(keep_days)
+    cfg = _config(config)
+    fields = _fields(cfg, id_field, text_field, title_field, outlet_field, date_field)
+    paths = _inputs(inputs, fields)
     with _index_errors():
         with Index.open(path) as ix:
-            _verdict_lines(ix.add_batches(_read_inputs(inputs), batch))
+            _decide(ix, cfg, min_similarity, duplicate_threshold, max_days)
+            _verdict_lines(ix.add_batches(_read_inputs(paths, fields), batch))
             if keep_days is not None:
                 _err(f"dedup: pruned {ix.prune(keep_days)} article(s) older than {keep_days} days")
 
@@ -514,8 +703,17 @@ def index_add(
 @index_app.command("check")
 def index_check(
     path: Annotated[str, typer.Argument(help="The index.")],
-    inputs: Annotated[list[Path], typer.Argument(help="Folders, .jsonl or .csv files.")],
+    inputs: PathsArg,
     batch: BatchOpt = 500,
+    id_field: IdField = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    outlet_field: OutletField = None,
+    date_field: DateField = None,
+    min_similarity: MinSimilarity = None,
+    duplicate_threshold: DuplicateThreshold = None,
+    max_days: MaxDays = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Verdicts for articles without recording them (the index is not changed; a read-only index will do).
 
@@ -523,21 +721,36 @@ def index_check(
     """
     from .index import Index
 
+    cfg = _config(config)
+    fields = _fields(cfg, id_field, text_field, title_field, outlet_field, date_field)
+    paths = _inputs(inputs, fields)
     with _index_errors():
         with Index.open(path, write=False) as ix:
-            _verdict_lines(ix.check_batches(_read_inputs(inputs), batch))
+            _decide(ix, cfg, min_similarity, duplicate_threshold, max_days)
+            _verdict_lines(ix.check_batches(_read_inputs(paths, fields), batch))
 
 
 @index_app.command("stats")
-def index_stats(path: Annotated[str, typer.Argument(help="The index.")]) -> None:
-    """Settings, number of articles and groups, age range and size.
+def index_stats(
+    path: Annotated[str, typer.Argument(help="The index.")],
+    format: Annotated[CompareFormat, typer.Option("--format", "-f", help="text or json.")] = CompareFormat.text,
+) -> None:
+    """Settings, number of articles and groups, age range (ISO dates, UTC) and size.
 
     Example: dedup index stats news.sqlite
     """
     from .index import Index
 
     with _index_errors(), Index.open(path, write=False) as ix:
-        typer.echo(json.dumps(ix.stats(), ensure_ascii=False, indent=2))
+        stats = ix.stats()
+    if format is CompareFormat.json:
+        typer.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+        return
+    settings = stats.pop("settings")
+    width = max(map(len, [*stats, "settings"]))
+    for key, value in stats.items():
+        typer.echo(f"{key.replace('_', ' '):<{width}}  {'-' if value is None else value}")
+    typer.echo(f"{'settings':<{width}}  " + ", ".join(f"{k}={v}" for k, v in settings.items()))
 
 
 @index_app.command("remove")
@@ -571,56 +784,199 @@ def index_prune(
         typer.echo(json.dumps({"pruned": ix.prune(keep_days)}))
 
 
+class Prefer(str, Enum):
+    earliest = "earliest"
+    first = "first"
+    longest = "longest"
+
+
+class Drop(str, Enum):
+    duplicates = "duplicates"
+    variants = "variants"
+
+
+def _decisions_path(decisions: Optional[Path], out: Optional[Path]) -> Path:
+    """Where the decisions go: as given; else beside ``--out`` (``kept.jsonl`` -> ``kept.decisions.jsonl``);
+    with neither, refused (exit 2): nothing is written where it was not asked for."""
+    if decisions is not None:
+        return decisions
+    if out is not None:
+        return out.with_name(f"{out.name.removesuffix('.jsonl')}.decisions.jsonl")
+    _err("dedup: give --decisions FILE (one decision per input record), or --out FILE (the decisions then go "
+         "beside it)")
+    raise typer.Exit(EXIT_INPUT)
+
+
 @app.command("filter")
 def filter_(
-    index: Annotated[str, typer.Option("--index", "-i", help="The index (SQLite file or redis:// URL); created if missing.")],
-    decisions: Annotated[Path, typer.Option(help="Side file (appended to): one JSON decision per input line, passed on or not.")] = Path("decisions.jsonl"),
-    batch: Annotated[int, typer.Option(help="Records checked and recorded per transaction.")] = 200,
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[PATH]...",
+        help="Without --index: folders, .jsonl/.csv (optionally .gz) or .parquet files, patterns, or - (standard "
+        "input). With --index: .jsonl files, or - or nothing for JSON Lines on standard input.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the kept articles here (JSON Lines) instead of stdout.")] = None,
+    decisions: Annotated[Optional[Path], typer.Option(help="Where each input record's decision goes (JSON Lines, input order). Default: beside --out (kept.jsonl -> kept.decisions.jsonl); without --out it must be given. With --index it is appended to, so that a re-run adds to it.")] = None,
+    prefer: Annotated[Prefer, typer.Option(help="Without --index: which article of a duplicate set is kept: the earliest published (undated ones after, then the first read), the first read, or the longest.")] = Prefer.earliest,
+    drop: Annotated[Drop, typer.Option(help="Without --index: drop the copies of an article (one kept per duplicate set), or every retelling of a story too (one kept per story).")] = Drop.duplicates,
+    index: Annotated[Optional[str], typer.Option("--index", "-i", help="Check against, and record in, this index (SQLite file or redis:// URL; created if missing): pass on only articles it has not seen.")] = None,
+    batch: Annotated[int, typer.Option(help="With --index: records checked and recorded per transaction.")] = 200,
+    id_field: IdField = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    outlet_field: OutletField = None,
+    date_field: DateField = None,
+    min_similarity: MinSimilarity = None,
+    duplicate_threshold: DuplicateThreshold = None,
+    max_days: MaxDays = None,
+    config: ConfigOpt = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Without --index: processes (default: all cores).")] = None,
+    quiet: Quiet = False,
 ) -> None:
-    """Pass through only new articles: JSON Lines in on stdin, the new ones out on stdout.
+    """Write a deduplicated corpus: the input's articles, one per duplicate set (or per story).
 
-    Every input line gets a decision in --decisions, with its line number: new (passed on), duplicate,
-    variant, conflict (its id is recorded with other text: not recorded, not passed on) or unreadable
-    (not a record; a line with invalid UTF-8 is read with the bytes replaced, and says so).
+    Without --index: the input is grouped as by `cluster`, then read again in order, and each kept
+    article is written as a JSON Lines record (its id, title, outlet, published, text, and the other
+    fields of its record), in input order. Every input record gets a decision in the decisions file,
+    in input order: kept, duplicate (of the kept one), variant (with --drop variants) or unreadable.
 
-    At least once: each batch is recorded in the index, then its decisions and its new lines are written.
-    A run stopped in between (killed, stdout closed, disk full) leaves a batch recorded and maybe not
-    passed on; re-run the same input: a record already recorded gets its stored decision back, so the
-    new ones are passed on again (a record can come out twice, never zero times).
+    With --index: a stream filter. JSON Lines in (standard input or files), the articles the index has
+    not seen out, each batch checked and recorded in the index; decisions new (passed on), duplicate,
+    variant, conflict (its id is recorded with other text: not recorded, not passed on) or unreadable.
+    At least once: each batch is recorded, then its decisions and its new lines are written; a run
+    stopped in between leaves a batch recorded and maybe not passed on: re-run the same input (a
+    record already recorded gets its stored decision back, and the new ones are passed on again).
 
-    Exit codes: 0 done; 2 bad arguments; 3 not an index, read-only or incompatible; 4 index busy or
-    unreachable; 7 index storage full (4 and 7: the failed batch is not recorded); 1 stdout closed, 6 stdout
-    or the decisions file could not be written (1 and 6: the batch is recorded; re-run the same input).
+    Exit codes: 0 done; 2 bad arguments or input; 3 not an index, read-only or incompatible; 4 index
+    busy or unreachable; 5 the grouping job failed; 7 index storage full (4 and 7: the failed batch is
+    not recorded); 1 stdout closed, 6 the output or the decisions file could not be written.
 
-    Example: dedup filter --index news.sqlite < feed.jsonl > unique.jsonl
+    \b
+    Examples:
+      dedup filter day.jsonl --out kept.jsonl
+      dedup filter --index news.sqlite --decisions seen.jsonl < feed.jsonl > new.jsonl
     """
+    cfg = _config(config)
+    fields = _fields(cfg, id_field, text_field, title_field, outlet_field, date_field)
+    side = _decisions_path(decisions, out)
+    _check_out(out)
+    _check_out(side)
+    if index is not None:
+        _filter_index(index, paths or ["-"], out, side, batch, fields, cfg, (min_similarity, duplicate_threshold, max_days))
+        return
+    if not paths:
+        _err("dedup: give the input (PATH... or - for standard input), or --index to filter a stream")
+        raise typer.Exit(EXIT_INPUT)
+    _filter_corpus(paths, out, side, prefer.value, drop.value, fields,
+                   Settings(thresholds=_thresholds(cfg, min_similarity, duplicate_threshold, max_days)), jobs, quiet)
+
+
+def _filter_corpus(paths, out, side, prefer, drop, fields, settings, jobs, quiet) -> None:
+    from . import corpus
+    from .pipeline import cluster as run
+
+    inputs = _inputs(paths, fields)
+    _notices(quiet)
+    with _job_errors(), _Progress(not quiet) as progress:
+        result = run(inputs, settings, fields, on_problem=_problem, progress=progress, jobs=jobs,
+                     keep_text=prefer == "longest")
+        choices = corpus.choose(result, prefer, drop)
+        with _writing(out) as kept, _writing(side) as said:
+            counts = corpus.write(result, choices, inputs, fields, kept, said, progress)
+    if not result.articles:
+        _err("dedup: no readable articles in the input")
+        raise typer.Exit(EXIT_INPUT)
+    _err("dedup: " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items())))
+
+
+@contextmanager
+def _writing(path: Optional[Path]):
+    """A text stream to ``path`` (written whole, then moved into place) or to stdout."""
+    if path is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with _replacing(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            yield fh
+
+
+def _filter_index(index, paths, out, side, batch, fields, cfg, decide) -> None:
     from .index import Index
     from .ingest import filter_lines, read_lines
 
     def conflict(v, line) -> None:
         if v.verdict == "conflict":
-            _err(f"dedup: stdin:{line.number}: id {v.id} is already recorded with other text (conflict): "
+            _err(f"dedup: {line.source}: id {v.id} is already recorded with other text (conflict): "
                  "not recorded, not passed on")
 
     if batch < 1:
         _err(f"dedup: --batch must be at least 1, got {batch}")
         raise typer.Exit(EXIT_INPUT)
-    with _index_errors(), Index.open(index, create=True) as ix:
-        try:
-            side = decisions.open("a", encoding="utf-8")
-        except OSError as exc:
-            _err(f"dedup: cannot open the decisions file {decisions}: {exc.strerror or exc}")
+    streams = []
+    for p in paths:
+        if p == "-":
+            streams.append(("stdin", sys.stdin.buffer))
+            continue
+        if not p.endswith((".jsonl", ".ndjson")):
+            _err(f"dedup: {p}: with --index, filter reads JSON Lines (.jsonl), or - for standard input")
             raise typer.Exit(EXIT_INPUT)
         try:
-            counts = filter_lines(ix, read_lines(sys.stdin.buffer, on_problem=_problem), sys.stdout.buffer, side,
-                                  batch, conflict)
+            streams.append((p, open(p, "rb")))
+        except OSError as exc:
+            _err(f"dedup: cannot read {p}: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_INPUT)
+    named = [p for p in paths if p != "-"]
+    if named:
+        try:
+            check_fields(named, fields)
+        except InputError as exc:
+            _err(f"dedup: {exc}")
+            raise typer.Exit(EXIT_INPUT)
+    lines = (line for name, stream in streams for line in read_lines(stream, fields, _problem, name))
+    if "-" in paths:
+        lines = _checked_stream(lines, fields)
+    with _index_errors(), Index.open(index, create=True) as ix:
+        _decide(ix, cfg, *decide)
+        try:
+            said = side.open("a", encoding="utf-8")
+        except OSError as exc:
+            _err(f"dedup: cannot open the decisions file {side}: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_INPUT)
+        target = None
+        try:
+            target = sys.stdout.buffer if out is None else open(out, "wb")
+            counts = filter_lines(ix, lines, target, said, batch, conflict)
         finally:
-            try:
-                side.close()
-            except OSError:
-                pass  # a failed write, reported already; every batch was flushed or reported
+            for closing in (said, target if out is not None else None):
+                try:
+                    if closing is not None:
+                        closing.close()
+                except OSError:
+                    pass  # a failed write, reported already; every batch was flushed or reported
         _err("dedup: " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) if counts else
-             "dedup: no records on stdin")
+             "dedup: no records in the input")
+
+
+def _checked_stream(lines, fields: FieldMap):
+    """The lines of a stream, refused (exit 2) when none of its first records has a field named
+    (the same check as for files, on the first :data:`~dedup.io.FIELD_SAMPLE` lines)."""
+    from itertools import chain, islice
+
+    from .io import FIELD_SAMPLE, missing_field
+
+    head = list(islice(lines, FIELD_SAMPLE))
+    records = []
+    for line in head:
+        try:
+            record = json.loads(line.text)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    problem = missing_field(records, fields)
+    if problem:
+        _err(f"dedup: stdin: {problem}")
+        raise typer.Exit(EXIT_INPUT)
+    return chain(head, lines)
 
 
 def main() -> None:  # pragma: no cover

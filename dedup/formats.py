@@ -98,12 +98,17 @@ def rows(result: ClusterResult) -> list[dict]:
             for n, g in enumerate(result.groups, 1) for m in g.members]
 
 
+#: The columns of one article's row, the same in JSON Lines, CSV and Parquet (absent values: null, or
+#: an empty cell in CSV).
+COLUMNS = ["group", "relation", "id", "outlet", "title", "published", "duplicate_of"]
+
+
 def to_jsonl(result: ClusterResult, explain: bool = False) -> str:
-    lines = [json.dumps(row, ensure_ascii=False) for row in rows(result)]
+    lines = [json.dumps({c: row.get(c) for c in COLUMNS}, ensure_ascii=False) for row in rows(result)]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-PARQUET_COLUMNS = ["group", "relation", "id", "outlet", "title", "published", "duplicate_of"]
+PARQUET_COLUMNS = COLUMNS
 
 
 def write_parquet(result: ClusterResult, path) -> None:
@@ -116,12 +121,9 @@ def write_parquet(result: ClusterResult, path) -> None:
 def to_csv(result: ClusterResult, explain: bool = False) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["group", "relation", "id", "outlet", "title", "duplicate_of"])
-    for n, g in enumerate(result.groups, 1):
-        for m in g.members:
-            row = _member(result, g, m)
-            writer.writerow([spreadsheet_safe(c) for c in (n, g.relation, row["id"], row.get("outlet", ""),
-                                                           row.get("title", ""), row.get("duplicate_of", ""))])
+    writer.writerow(COLUMNS)
+    for row in rows(result):
+        writer.writerow([spreadsheet_safe(row.get(c, "")) for c in COLUMNS])
     return buf.getvalue()
 
 

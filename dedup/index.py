@@ -291,6 +291,9 @@ class Index:
         #: stored articles verified against each incoming one, at most (those sharing the most bands)
         self.max_candidates = MAX_CANDIDATES
         self._memo: dict = {}  # per-article features for verification (dedup.compare.compare_many)
+        #: the decision settings of verification (:class:`dedup.pipeline.Settings`; None: the defaults,
+        #: as ``dedup compare``); not stored: they change verdicts to come, not the index
+        self.decide = None
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -377,7 +380,9 @@ class Index:
         if todo:
             if len(self._memo) > MEMO:
                 self._memo.clear()
-            for e, v in zip(todo, compare_many(p.article, [e.article() for e in todo], memo=self._memo)):
+            for e, v in zip(todo, compare_many(p.article, [e.article() for e in todo],
+                                                   **({} if self.decide is None else {"settings": self.decide}),
+                                                   memo=self._memo)):
                 p.verified[(e.id, e.content)] = (v.relation, float(v.similarity))
         return [p.verified[(e.id, e.content)] for e in entries]
 
@@ -499,7 +504,19 @@ class Index:
         return self.store.prune(time.time() - keep_days * 86400)
 
     def stats(self) -> dict:
-        return {"settings": asdict(self.settings), **self.store.stats()}
+        """Settings, counts, size; when the oldest and newest articles were added, as ISO dates (UTC)."""
+        out = {"settings": asdict(self.settings), **self.store.stats()}
+        for key in ("oldest_added", "newest_added"):
+            if out.get(key) is not None:
+                out[key] = _iso(out[key])
+        return out
+
+
+def _iso(epoch: float) -> str:
+    """An epoch time as an ISO date and time, UTC, to the second."""
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(float(epoch), timezone.utc).isoformat(timespec="seconds")
 
 
 def check_keep_days(keep_days: float) -> None:

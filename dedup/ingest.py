@@ -19,6 +19,7 @@ from typing import BinaryIO, TextIO
 
 from .article import Article, ReadProblem
 from .index import Index, IndexVerdict
+from .corpus import decision
 from .io import FieldMap, parse_record
 
 
@@ -38,13 +39,14 @@ class Line:
 
     number: int
     text: str
+    source: str = ""
     article: Article | None = None
     problem: str | None = None
     repaired: list[str] = field(default_factory=list)
 
 
 def read_lines(stream: BinaryIO, fields: FieldMap = FieldMap(),
-               on_problem: Callable[[ReadProblem], None] | None = None) -> Iterator[Line]:
+               on_problem: Callable[[ReadProblem], None] | None = None, name: str = "stdin") -> Iterator[Line]:
     """The JSON Lines records of a byte stream, one :class:`Line` each (blank lines skipped).
 
     Each line is decoded alone, invalid UTF-8 bytes replaced by U+FFFD and reported (the record
@@ -60,18 +62,18 @@ def read_lines(stream: BinaryIO, fields: FieldMap = FieldMap(),
             text = text.removeprefix("\ufeff")
         if not text.strip():
             continue
-        where = f"stdin:{number}"
+        where = f"{name}:{number}"
         try:
             article, more = parse_record(text, fields, where)
         except ValueError as exc:
             if on_problem:
                 on_problem(ReadProblem(where, str(exc)))
-            yield Line(number, text, problem=str(exc))
+            yield Line(number, text, where, problem=str(exc))
             continue
         notes += more
         if notes and on_problem:
             on_problem(ReadProblem(where, "; ".join(notes), kept=True))
-        yield Line(number, text, article, repaired=notes)
+        yield Line(number, text, where, article, repaired=notes)
 
 
 def _write(stream, data, what: str, after: str) -> None:
@@ -136,16 +138,15 @@ def filter_lines(ix: Index, lines: Iterable[Line], out: BinaryIO, decisions: Tex
         for line in pending:
             if line.article is None:
                 counts["unreadable"] += 1
-                records.append({"line": line.number, "verdict": "unreadable", "problem": line.problem})
+                records.append(decision(line.source or f"stdin:{line.number}", None, "unreadable",
+                                        problem=line.problem))
                 continue
             v = next(verdicts)
             counts[v.verdict] += 1
             if on_verdict:
                 on_verdict(v, line)
-            record = {"line": line.number, **v.as_dict()}
-            if line.repaired:
-                record["repaired"] = line.repaired
-            records.append(record)
+            records.append(decision(line.source or f"stdin:{line.number}", v.id, v.verdict, v.of, v.group,
+                                    v.similarity, replay=v.replay, repaired=line.repaired))
             if v.verdict == "new":
                 passed.append(line.text if line.text.endswith("\n") else line.text + "\n")
         if pending:

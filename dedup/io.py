@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .article import Article, ReadProblem
 from .encoding import Utf8Scan, decode, decode_report, mend_line  # noqa: F401 (decode: read here before)
-from .walk import InputError, Skipped, sources  # noqa: F401 (read from here by the engines)
+from .walk import InputError, Labelled, Skipped, sources  # noqa: F401 (read from here by the engines)
 
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -249,6 +249,75 @@ def _used_names(fields: FieldMap) -> frozenset[str]:
     not per record (it was a quarter of the reading time)."""
     named = {k for name in ("id", "text", "title", "outlet", "date") for k in [getattr(fields, name)] if k}
     return frozenset(named | {k for names in FieldMap._DEFAULTS.values() for k in names})
+
+
+#: How many records of each file :func:`check_fields` looks at.
+FIELD_SAMPLE = 1000
+
+
+def _sample_records(path: Path, name: str, n: int) -> Iterator[dict]:
+    """Up to ``n`` records of a records file that parse (the rest is the reader's business)."""
+    suffix = _suffix(path)
+    if suffix in {".csv", ".csv.gz"}:
+        rows = csv.DictReader(_record_lines(path, name, lambda p: None))
+    elif suffix == ".parquet":
+        from .parquet import read_records
+
+        rows = read_records(path)
+    else:
+        rows = (json.loads(line) for line in _record_lines(path, name, lambda p: None) if line.strip())
+    seen = 0
+    try:
+        for row in rows:
+            if isinstance(row, dict):
+                yield row
+            seen += 1
+            if seen >= n:
+                return
+    except (ValueError, csv.Error, RecursionError):
+        return  # an unreadable line: the reader reports it
+
+
+def missing_field(records: Iterable[dict], fields: FieldMap) -> str | None:
+    """What is wrong when none of ``records`` holds a field that ``fields`` names (or, when the text
+    field is not named, none holds any usual text field): a message naming the field and the fields
+    the records do have; ``None`` when each named field is in some record, or there are no records."""
+    present: dict[str, None] = {}
+    count = 0
+    for record in records:
+        count += 1
+        present.update(dict.fromkeys(record))
+    if not count:
+        return None
+    have = ", ".join(list(present)[:30]) + (" …" if len(present) > 30 else "")
+    for name in ("id", "text", "title", "outlet", "date"):
+        wanted = getattr(fields, name)
+        if wanted is not None and wanted not in present:
+            return f"no record has the field {wanted!r} (given with --{name}-field); the records' fields: {have}"
+    if fields.text is None and not any(k in present for k in FieldMap._DEFAULTS["text"]):
+        usual = ", ".join(FieldMap._DEFAULTS["text"])
+        return f"no record has a text field ({usual}); the records' fields: {have}; name it with --text-field"
+    return None
+
+
+def check_fields(paths: Iterable[str | os.PathLike], fields: FieldMap, sample: int = FIELD_SAMPLE) -> None:
+    """Refuse, before any work, field names that the input's records do not have: for each file of
+    records under ``paths``, its first ``sample`` records are looked at.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the field, and the fields its records have.
+    """
+    for path, ident in sources(paths):
+        if isinstance(ident, Skipped) or not holds_records(path) or not _regular(path):
+            continue
+        try:
+            problem = missing_field(_sample_records(path, ident, sample), fields)
+        except (OSError, EOFError, gzip.BadGzipFile, ValueError, ImportError):
+            continue  # unreadable: the reader reports it
+        if problem:
+            raise InputError(f"{ident}: {problem}")
 
 
 def _record_article(record: dict, fields: FieldMap, source: str, fallback_id: str) -> Article:

@@ -75,6 +75,8 @@ class ClusterResult:
             "duplicate_groups": sum(1 for g in multi if g.relation == "duplicate"),
             "variant_groups": sum(1 for g in multi if g.relation == "variant"),
             "articles_in_groups": sum(len(g.members) for g in multi),
+            # what a deduplicated corpus keeps: each article that is not a copy of another
+            "unique_articles": len(self.articles) - sum(len(g.duplicate_of) for g in self.groups),
         }
 
 

@@ -70,6 +70,20 @@ def _link_reason(link: Path, tree: Path) -> str:
     return f"symbolic link to outside the folder skipped ({target})"
 
 
+class Labelled(str):
+    """A file read under another name: standard input, saved to a temporary file, is read as
+    ``stdin`` (its records' places are ``stdin:LINE``). A ``str`` of the file's path, so it passes
+    wherever a path does, and pickles as itself."""
+
+    def __new__(cls, path: str, label: str) -> Labelled:
+        self = super().__new__(cls, path)
+        self.label = label
+        return self
+
+    def __reduce__(self):
+        return Labelled, (str(self), self.label)
+
+
 def sources(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str]]:
     """Every file under ``paths`` with its document id, in reading order.
 
@@ -85,6 +99,9 @@ def sources(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str]]:
         When a path does not exist (or a pattern matches nothing).
     """
     for raw in paths:
+        if isinstance(raw, Labelled):
+            yield Path(str(raw)), raw.label
+            continue
         root = Path(raw)
         if not root.exists() and any(ch in str(raw) for ch in "*?["):
             matches = sorted(glob.glob(str(raw), recursive=True))

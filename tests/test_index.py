@@ -239,7 +239,7 @@ def test_cli_index_roundtrip_and_filter(tmp_path, seeds_dir, monkeypatch):
     res = runner.invoke(app, ["index", "check", path, str(seeds_dir)])
     assert [(json.loads(l)["verdict"], json.loads(l)["replay"]) for l in res.stdout.splitlines()
             ] == [(v, True) for v, _ in SEED_VERDICTS]
-    assert json.loads(runner.invoke(app, ["index", "stats", path]).stdout)["documents"] == 5
+    assert json.loads(runner.invoke(app, ["index", "stats", path, "--format", "json"]).stdout)["documents"] == 5
     res = runner.invoke(app, ["index", "create", path, "--num-perm", "64"])
     assert res.exit_code == 3 and "incompatible" in res.stderr
     feed = "\n".join([
@@ -257,7 +257,7 @@ def test_cli_index_roundtrip_and_filter(tmp_path, seeds_dir, monkeypatch):
                                                              (4, "duplicate")]
     assert runner.invoke(app, ["index", "remove", path, "n1"]).exit_code == 0
     assert runner.invoke(app, ["index", "prune", path, "--keep-days", "0"]).exit_code == 0
-    assert json.loads(runner.invoke(app, ["index", "stats", path]).stdout)["documents"] == 0
+    assert json.loads(runner.invoke(app, ["index", "stats", path, "--format", "json"]).stdout)["documents"] == 0
     res = runner.invoke(app, ["index", "stats", "redis://127.0.0.1:1/0"])
     assert res.exit_code in (3, 4)
 

@@ -296,7 +296,7 @@ def test_a_read_only_index_is_read_for_check_and_stats_and_said_read_only_for_ad
         assert runner.invoke(app, ["index", "create", index]).exit_code == 0
         assert runner.invoke(app, ["index", "add", index, str(seeds_dir)]).exit_code == 0
         subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
-        res = runner.invoke(app, ["index", "stats", index])
+        res = runner.invoke(app, ["index", "stats", index, "--format", "json"])
         assert res.exit_code == 0, res.output
         assert json.loads(res.stdout)["documents"] == 5 and json.loads(res.stdout)["read_only"] is True
         res = runner.invoke(app, ["index", "check", index, str(seeds_dir)])
