@@ -144,7 +144,10 @@ def _write(text: str, out: Optional[Path]) -> None:
 
 
 class _Progress:
-    """A progress bar on stderr for long runs (quiet for small inputs and non-terminals)."""
+    """Progress on stderr, by stage: a bar with counts and rate where the stage's size is known, a
+    spinner where it is not. Only when stderr is a terminal, and not with ``--quiet``.
+
+    Called as ``progress(stage, advance, total)``; ``total`` None: size not known yet."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
@@ -154,22 +157,40 @@ class _Progress:
     def __enter__(self):
         if self.enabled:
             from rich.console import Console
-            from rich.progress import Progress
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, \
+                TimeElapsedColumn
 
-            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(),
+                                MofNCompleteColumn(), _Rate(), TimeElapsedColumn(),
+                                console=Console(stderr=True), transient=True)
             self.bar.__enter__()
         return self
 
-    def __call__(self, stage: str, advance: int, total: int) -> None:
+    def __call__(self, stage: str, advance: int, total: int | None) -> None:
         if self.bar is None:
             return
         if stage not in self.tasks:
             self.tasks[stage] = self.bar.add_task(stage, total=total)
+        elif total is not None and self.bar.tasks[self.tasks[stage]].total != total:
+            self.bar.update(self.tasks[stage], total=total)
         self.bar.advance(self.tasks[stage], advance)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc)
+
+
+def _Rate():
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        """Items a second."""
+
+        def render(self, task) -> Text:
+            return Text(f"{task.speed:,.0f}/s" if task.speed else "", style="progress.data.speed")
+
+    return Rate()
 
 
 @contextmanager

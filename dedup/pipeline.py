@@ -207,6 +207,8 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
             if not keep_text:
                 for a in articles:
                     a.drop_text()
+    stage = (lambda name, done: progress(name, int(done), 1)) if progress else (lambda name, done: None)
+    stage("candidates", False)
     with _timer(timings, "candidates"):
         near, same_story, pairs = find_candidates(corpus, settings, near)
         found = (len(near), len(same_story))
@@ -214,11 +216,16 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
     with _timer(timings, "verify"):
         verifier = Verifier(corpus, settings.thresholds, threads=jobs, quote=keep_text, spill=spill)
         corpus.sentence_vectors_ = None  # the verifier holds them by column
+        stage("candidates", True)
+        stage("verify", False)
         verdicts = verifier.verify_many(pairs)
         del pairs  # the verdicts hold them (in a file, with a spill folder)
+        stage("verify", True)
+    stage("group", False)
     with _timer(timings, "group"):
         groups, verdicts = group_verdicts(n, verdicts,
                                           lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
+    stage("group", True)
     log.info("candidates: %d near-duplicate, %d same-story", *found)
     return ClusterResult(articles, groups, list(problems or []), verdicts, timings)
 

@@ -231,3 +231,42 @@ def test_quiet_runs_print_no_progress_and_the_help_keeps_its_brackets():
     assert "dedup[dask]" in res.stdout and ".parquet" in res.stdout and "-" in res.stdout
     for command in (["cluster"], ["report"], ["filter"], ["evaluate"]):
         assert "--quiet" in CliRunner().invoke(app, [*command, "--help"]).stdout
+
+
+def _stderr_on_a_terminal(args, cwd):
+    """What a command writes to stderr when stderr is a terminal (a pseudo-terminal here)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main, side = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "dedup", *args], stdout=subprocess.DEVNULL, stderr=side, cwd=cwd)
+    os.close(side)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the terminal's other end closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=300)
+    os.close(main)
+    return proc.returncode, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_by_stage_on_a_terminal_and_none_when_quiet_or_piped(tmp_path, seeds_dir):
+    import subprocess
+    import sys
+
+    code, shown = _stderr_on_a_terminal(["cluster", str(seeds_dir)], tmp_path)
+    assert code == 0
+    for stage in ("sign", "candidates", "verify", "group"):
+        assert stage in shown
+    assert "5/5" in shown  # counts
+    code, quiet = _stderr_on_a_terminal(["cluster", str(seeds_dir), "--quiet"], tmp_path)
+    assert code == 0 and "verify" not in quiet and "5/5" not in quiet
+    piped = subprocess.run([sys.executable, "-m", "dedup", "cluster", str(seeds_dir)], capture_output=True, text=True)
+    assert piped.returncode == 0 and "verify" not in piped.stderr  # not a terminal: no bars in logs
