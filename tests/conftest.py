@@ -63,3 +63,14 @@ def seeds_corpus(seeds_dir):
     for a in articles:
         cleaner.strip(a)
     return Corpus(articles).fit()
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that starts or uses a redis-server ``redis`` (the quick subset,
+    ``-m "not browser and not redis"``, leaves them out): those taking the module's server, those
+    parametrized on the Redis backend, and those starting their own."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if ("redis_server" in getattr(item, "fixturenames", ()) or params.get("location") == "redis"
+                or item.module.__name__.endswith("test_redis_lock")):
+            item.add_marker(pytest.mark.redis)

@@ -211,6 +211,7 @@ def test_kill_9_during_a_large_add_leaves_a_consistent_index(tmp_path):
         assert ix.check(Article("again", first.text)).verdict == "duplicate"
 
 
+@pytest.mark.redis
 def test_redis_restart_mid_run_keeps_acknowledged_writes(tmp_path):
     server = RedisServer(tmp_path / "r").start()
     location = f"{server.url}?prefix=restart"

@@ -360,6 +360,7 @@ def test_keep_days_must_be_a_number_of_days(tmp_path, seeds_dir, value):
 
 # -- Redis: clear errors -----------------------------------------------------------------
 
+@pytest.mark.redis
 def test_redis_out_of_memory_is_said_with_its_exit_code(tmp_path):
     server = RedisServer(tmp_path / "r")
     server.start()
