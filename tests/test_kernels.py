@@ -1,9 +1,30 @@
-"""The compiled verification loops against plain numpy versions of the same arithmetic."""
+"""The loops against plain numpy versions of the same arithmetic, each both ways it runs
+(the compiled instance, and the same source as plain Python); the two ways against each other
+on the calls of a real job; and which way a call takes."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from scipy import sparse
 
 from dedup import kernels
+
+from .conftest import ROOT, SEEDS, saudinewsnet_records
+
+
+@pytest.fixture(params=["plain", "compiled"])
+def way(request, monkeypatch):
+    """Every entry point's loop taken plain, or compiled, whatever the size of the call."""
+    if request.param == "plain":
+        monkeypatch.setattr(kernels, "_pick", lambda name, *arrays: kernels._plain_call(getattr(kernels._plain, name)))
+    else:
+        monkeypatch.setattr(kernels, "_pick", lambda name, *arrays: getattr(kernels._compiled_loops(), name))
+    return request.param
 
 
 def _matrix(seed: int, rows: int = 60, cols: int = 400) -> sparse.csr_matrix:
@@ -14,7 +35,7 @@ def _matrix(seed: int, rows: int = 60, cols: int = 400) -> sparse.csr_matrix:
     return m
 
 
-def test_intersections_count_the_common_ids_of_sorted_sets():
+def test_intersections_count_the_common_ids_of_sorted_sets(way):
     rng = np.random.default_rng(1)
     sets = [np.unique(rng.integers(0, 300, size=rng.integers(0, 120))).astype(np.uint32) for _ in range(30)]
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])]).astype(np.int64)
@@ -25,7 +46,7 @@ def test_intersections_count_the_common_ids_of_sorted_sets():
     assert any(w == 0 for w in want) and any(w > 10 for w in want)
 
 
-def test_row_cosines_equal_dense_products():
+def test_row_cosines_equal_dense_products(way):
     for seed in range(3):
         m = _matrix(seed)
         pairs = np.random.default_rng(seed).integers(0, 60, size=(300, 2)).astype(np.int64)
@@ -51,7 +72,7 @@ def _reference_alignment(sim: np.ndarray, min_sim: float):
     return score, mutual
 
 
-def test_alignments_match_the_dense_similarity_matrix():
+def test_alignments_match_the_dense_similarity_matrix(way):
     m = _matrix(7, rows=80, cols=60)  # few columns: sentences share terms, and some tie
     m.data[: m.indptr[3]] = 1.0
     offsets = np.array([0, 3, 3, 20, 21, 45, 80], dtype=np.int64)  # article 1 has no sentences
@@ -72,7 +93,7 @@ def test_alignments_match_the_dense_similarity_matrix():
     assert scores[1] == 0  # no sentences on one side
 
 
-def test_posting_pair_codes_are_the_close_pairs_of_each_posting_list():
+def test_posting_pair_codes_are_the_close_pairs_of_each_posting_list(way):
     rng = np.random.default_rng(3)
     lists = [np.sort(rng.choice(500, size=rng.integers(2, 30), replace=False)) for _ in range(40)]
     days = rng.choice([1.0, 2.0, 9.0, np.nan], size=500)
@@ -88,7 +109,7 @@ def test_posting_pair_codes_are_the_close_pairs_of_each_posting_list():
     assert 0 < len(want) < sum(len(x) * (len(x) - 1) // 2 for x in lists)  # some pairs were too far apart
 
 
-def test_heaviest_columns_break_ties_toward_the_lower_column():
+def test_heaviest_columns_break_ties_toward_the_lower_column(way):
     m = _matrix(5, rows=40, cols=200)
     m.data = np.round(m.data * 4).astype(np.float32) / 4  # many ties
     starts, cols = kernels.heaviest_columns(m.indptr, m.indices, m.data, 5)
@@ -98,7 +119,7 @@ def test_heaviest_columns_break_ties_toward_the_lower_column():
         assert cols[starts[r] : starts[r + 1]].tolist() == want.tolist()
 
 
-def test_heaviest_allowed_columns_are_those_of_the_allowed_columns_selected_first():
+def test_heaviest_allowed_columns_are_those_of_the_allowed_columns_selected_first(way):
     m = _matrix(6, rows=40, cols=200)
     m.data = np.round(m.data * 4).astype(np.float32) / 4  # many ties
     allowed = np.random.default_rng(2).random(200) < 0.6
@@ -111,7 +132,7 @@ def test_heaviest_allowed_columns_are_those_of_the_allowed_columns_selected_firs
     assert allowed[c2].all() and len(c2) < len(kernels.heaviest_columns(m.indptr, m.indices, m.data, 5)[1])
 
 
-def test_row_sums_add_each_documents_rows_column_by_column():
+def test_row_sums_add_each_documents_rows_column_by_column(way):
     m = _matrix(4)
     m.data = np.round(m.data * 5) + 1  # counts: sums are exact in any order
     offsets = np.array([0, 3, 3, 10, 6 + 10, 60], dtype=np.int64)  # one document without rows
@@ -124,7 +145,7 @@ def test_row_sums_add_each_documents_rows_column_by_column():
     assert all(np.all(np.diff(indices[indptr[d] : indptr[d + 1]]) > 0) for d in range(5))
 
 
-def test_the_loops_give_the_same_results_in_any_number_of_threads(monkeypatch):
+def test_the_loops_give_the_same_results_in_any_number_of_threads(way, monkeypatch):
     monkeypatch.setattr(kernels, "MIN_THREADED", 1)
     m = _matrix(7, rows=90)
     rng = np.random.default_rng(7)
@@ -150,7 +171,7 @@ def test_the_loops_give_the_same_results_in_any_number_of_threads(monkeypatch):
         assert all(np.array_equal(a, b) for a, b in zip(one, got)), threads
 
 
-def test_agreements_are_the_share_of_equal_slots():
+def test_agreements_are_the_share_of_equal_slots(way):
     rng = np.random.default_rng(5)
     sigs = rng.integers(0, 4, size=(40, 128)).astype(np.uint32)
     pairs = rng.integers(0, 40, size=(500, 2)).astype(np.int64)
@@ -159,7 +180,7 @@ def test_agreements_are_the_share_of_equal_slots():
     assert kernels.agreements(sigs, np.array([[3, 3]]))[0] == 1.0
 
 
-def test_bucket_pairs_follow_the_bucket_rule_for_small_and_large_buckets():
+def test_bucket_pairs_follow_the_bucket_rule_for_small_and_large_buckets(way):
     from dedup.candidates import MAX_BUCKET_PAIRS, bucket_pairs
 
     rng = np.random.default_rng(9)
@@ -183,7 +204,7 @@ def test_bucket_pairs_follow_the_bucket_rule_for_small_and_large_buckets():
     assert len(want) < 150 * 149 // 2
 
 
-def test_sentence_numbers_widen_for_a_document_of_many_sentences():
+def test_sentence_numbers_widen_for_a_document_of_many_sentences(way):
     from scipy import sparse
 
     rng = np.random.default_rng(3)
@@ -200,7 +221,7 @@ def test_sentence_numbers_widen_for_a_document_of_many_sentences():
         assert (got != m[:n_sentences]).nnz == 0
 
 
-def test_cross_links_checks_the_pairs_the_linkage_rule_names():
+def test_cross_links_checks_the_pairs_the_linkage_rule_names(way):
     rng = np.random.default_rng(5)
     base = 1 << 32
     for _ in range(200):
@@ -233,7 +254,7 @@ def test_cross_links_checks_the_pairs_the_linkage_rule_names():
         assert count == want_count and hit.tolist() == want_hit and rest.tolist() == want_rest
 
 
-def test_pairs_made_range_by_range_are_the_pairs_made_at_once(monkeypatch):
+def test_pairs_made_range_by_range_are_the_pairs_made_at_once(way, monkeypatch):
     from dedup import candidates
 
     rng = np.random.default_rng(9)
@@ -254,7 +275,7 @@ def test_pairs_made_range_by_range_are_the_pairs_made_at_once(monkeypatch):
         assert np.array_equal(got, want)
 
 
-def test_weigh_rows_gives_numpy_and_scipy_s_weights_to_the_last_bit(monkeypatch):
+def test_weigh_rows_gives_numpy_and_scipy_s_weights_to_the_last_bit(way, monkeypatch):
     rng = np.random.default_rng(4)
     lengths = [0, 1, 2, 7, 8, 9, 15, 16, 17, 128, 129, 300, 1000]  # the pairwise sum's block edges
     cols = 2000
@@ -278,7 +299,7 @@ def test_weigh_rows_gives_numpy_and_scipy_s_weights_to_the_last_bit(monkeypatch)
     assert np.allclose(lengths_of, 1, atol=1e-6)  # every row but the empty one at unit length
 
 
-def test_heads_are_the_cosines_of_the_first_units():
+def test_heads_are_the_cosines_of_the_first_units(way):
     m = _matrix(11, rows=60, cols=40)
     offsets = np.array([0, 1, 1, 9, 12, 30, 60], dtype=np.int64)  # one article of one unit, one of none
     pairs = np.array([[0, 2], [1, 2], [2, 3], [3, 4], [4, 5], [2, 2]], dtype=np.int64)
@@ -295,3 +316,198 @@ def test_heads_are_the_cosines_of_the_first_units():
         lead = [s[x, y] for x in range(1, len(a)) for y in range(1, len(b))]
         assert np.allclose(got[k], [s[0, 0], max(cross, default=0.0), max(lead, default=0.0)], atol=1e-9)
     assert got[1].tolist() == [0.0, 0.0, 0.0] and got[5, 0] > 0  # no units; an article against itself
+
+
+# -- plain and compiled: the same results; which one a call takes -------------------------
+
+ENTRIES = ["_agreements", "_alignments", "_by_column", "_heads", "_heaviest_columns", "_intersections", "_marked",
+           "_row_cosines", "_row_sums", "_weigh_rows", "bucket_pair_codes", "code_hashes", "cross_links",
+           "posting_pair_codes", "table_find", "table_insert"]
+
+
+def _copied(args: tuple) -> tuple:
+    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+
+
+def _same(a, b, what: str) -> None:
+    """Equal to the last bit: arrays of the same type and shape and bytes, scalars of the same value."""
+    if isinstance(a, tuple | list):
+        assert isinstance(b, tuple | list) and len(a) == len(b), what
+        for k, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, f"{what}[{k}]")
+    elif isinstance(a, np.ndarray):
+        assert isinstance(b, np.ndarray) and (a.dtype, a.shape) == (b.dtype, b.shape), what
+        assert a.tobytes() == b.tobytes(), what
+    elif a is None:
+        assert b is None, what
+    else:
+        x, y = np.asarray(a), np.asarray(b)  # numba returns Python scalars, numpy its own
+        assert x.dtype.kind == y.dtype.kind and x.astype(np.float64).tobytes() == y.astype(np.float64).tobytes(), what
+
+
+@pytest.fixture(scope="module")
+def job_calls():
+    """The first 12 calls of each loop in a real job (the seeds and 150 articles of a SaudiNewsNet
+    day, in one process), each loop's arguments as they were before the call."""
+    from dedup import Article, Settings, cluster_articles, read
+
+    articles = list(read([SEEDS])) + [
+        Article(str(r["id"]), r["content"], title=r["title"], published=r["date_extracted"][:10])
+        for r in saudinewsnet_records("2015-08-02", limit=160) if r["content"].strip()][:150]
+    calls: dict[str, list[tuple]] = {}
+    pick = kernels._pick
+
+    def recording(name, *arrays):
+        loop = pick(name, *arrays)
+
+        def call(*args):
+            kept = calls.setdefault(name, [])
+            if len(kept) < 12:
+                kept.append(_copied(args))
+            return loop(*args)
+
+        return call
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(kernels, "_pick", recording)
+        cluster_articles(articles, Settings(), jobs=1)
+    return calls
+
+
+def test_the_job_calls_every_loop(job_calls):
+    assert sorted(job_calls) == ENTRIES
+    assert max(sum(np.size(a) for a in args) for args in job_calls["_alignments"]) > kernels.SMALL  # not only small
+
+
+@pytest.mark.parametrize("name", ENTRIES)
+def test_plain_and_compiled_loops_give_the_same_results_on_a_real_job(job_calls, name):
+    plain = kernels._plain_call(getattr(kernels._plain, name))
+    compiled = getattr(kernels._compiled_loops(), name)
+    assert plain is not compiled and hasattr(compiled, "signatures")  # the numba dispatcher
+    for n, args in enumerate(job_calls.get(name, [])):
+        a, b = _copied(args), _copied(args)
+        _same(plain(*a), compiled(*b), f"{name} call {n}: result")
+        _same(a, b, f"{name} call {n}: arguments after")  # what it writes in place: weights, columns, the table
+
+
+def test_plain_loops_call_plain_loops_and_say_nothing():
+    import warnings
+
+    plain = kernels._plain
+    assert plain.__name__ == "dedup._plain_loops" and sys.modules[plain.__name__] is plain
+    assert all(not hasattr(getattr(plain, name), "signatures") for name in dir(plain)
+               if callable(getattr(plain, name)) and getattr(getattr(plain, name), "__module__", "") == plain.__name__)
+    assert plain._row_cosines.__globals__["_row_dot"] is plain._row_dot  # the nested calls are plain too
+    codes = np.frombuffer("أعلنت وزارة الصحة السعودية".encode("utf-32-le"), dtype=np.uint32)
+    words = np.array([[0, 5], [6, 11], [12, 17], [18, 26]], dtype=np.int64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the hashes' wrapping multiplications: no overflow warning
+        got = kernels.code_hashes(codes, words[:, 0].copy(), words[:, 1].copy())
+    from dedup.lexicon import word_hashes
+
+    assert got.tolist() == word_hashes("أعلنت وزارة الصحة السعودية".split()).tolist()
+
+
+def test_a_loop_runs_plain_until_its_calls_add_up_past_SMALL(monkeypatch):
+    used = []
+
+    def compiled_hashes(*args):
+        used.append("compiled")
+        return kernels._plain_call(kernels._plain.code_hashes)(*args)
+
+    monkeypatch.setattr(kernels, "_compiled_loops", lambda: SimpleNamespace(code_hashes=compiled_hashes))
+    monkeypatch.setattr(kernels, "_compiled", None)  # nothing compiled in this process, as far as it knows
+    monkeypatch.setattr(kernels, "_ready", {})
+    monkeypatch.setattr(kernels, "_spent", {})
+    monkeypatch.setattr(kernels, "SMALL", 1000)
+    codes = np.arange(100, dtype=np.uint32) + 0x627
+    first = np.arange(0, 100, 2, dtype=np.int64)
+    want = kernels._plain_call(kernels._plain.code_hashes)(codes, first, first + 2)
+    for call in range(7):  # 200 elements a call
+        assert np.array_equal(kernels.code_hashes(codes, first, first + 2), want)
+        assert len(used) == max(0, call - 4), call  # five calls plain (1,000 elements), then compiled
+    monkeypatch.setattr(kernels, "_spent", {})
+    big = np.tile(codes, 20)
+    kernels.code_hashes(big, first, first + 2)  # one call past SMALL: compiled at once
+    assert len(used) == 3
+
+
+def _python(code: str, cache: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    return subprocess.run([sys.executable, *args] if not code else [sys.executable, "-c", code], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True)
+
+
+_SMALL_THEN_LARGE = """
+import sys
+import numpy as np
+from dedup import kernels
+rng = np.random.default_rng(0)
+pairs = rng.integers(0, 100, (50, 2)).astype(np.int64)
+small = kernels.agreements(rng.integers(0, 4, (100, 128)).astype(np.uint32), pairs)  # 12,900 elements
+print("after the small call, compiled loops imported:", "dedup.loops" in sys.modules)
+large = kernels.agreements(rng.integers(0, 4, (1000, 128)).astype(np.uint32), pairs)  # 128,100 elements
+loop = sys.modules["dedup.loops"]._agreements
+print("after the large call:", len(loop.signatures), "compiled,", sum(loop.stats.cache_hits.values()), "from the cache")
+"""
+
+
+def test_a_small_call_runs_plain_and_a_large_one_compiled_then_cached(tmp_path):
+    first = _python(_SMALL_THEN_LARGE, tmp_path)
+    assert first.stdout.splitlines() == ["after the small call, compiled loops imported: False",
+                                         "after the large call: 1 compiled, 0 from the cache"]
+    assert first.stderr.splitlines() == [kernels.NOTICE]  # compiled: said once
+    assert any(p.suffix == ".nbi" for p in tmp_path.rglob("*"))  # numba's cache written
+    second = _python(_SMALL_THEN_LARGE, tmp_path)
+    assert second.stdout.splitlines()[-1] == "after the large call: 1 compiled, 1 from the cache"
+    assert second.stderr == ""  # loaded from the cache: nothing to say
+
+
+def test_a_few_articles_are_grouped_without_compiling_and_as_the_compiled_loops_group_them(tmp_path):
+    command = ["-m", "dedup", "cluster", "seeds/", "--explain", "-f", "json"]
+    plain = _python("", tmp_path / "cache", *command)
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # nothing compiled, nothing cached
+    assert kernels.NOTICE not in plain.stderr and "Warning" not in plain.stderr  # no overflow warnings either
+    compiled = subprocess.run(  # every loop compiled (numba's cache where the test session keeps it)
+        [sys.executable, "-c", "import sys; from dedup import kernels; kernels.SMALL = -1; from dedup.cli import app; "
+         "app(prog_name='dedup', args=sys.argv[1:])", *command[2:]], cwd=ROOT, capture_output=True, text=True)
+    assert compiled.returncode == 0, compiled.stderr
+    assert plain.stdout == compiled.stdout and '"groups"' in plain.stdout
+
+
+def test_the_notice_is_said_once_where_set_notice_sends_it(monkeypatch):
+    import mmap
+
+    said = []
+    monkeypatch.setattr(kernels, "_noticed", mmap.mmap(-1, 1))
+    previous = kernels.set_notice(said.append)
+    try:
+        kernels._compiling()
+        kernels._compiling()
+        assert said == [kernels.NOTICE]
+        monkeypatch.setattr(kernels, "_noticed", mmap.mmap(-1, 1))
+        assert kernels.set_notice(None) == said.append
+        kernels._compiling()  # silenced
+        assert said == [kernels.NOTICE] and kernels._noticed[0] == 1
+    finally:
+        kernels.set_notice(previous)
+    assert previous is kernels._to_stderr
+
+
+def test_a_forked_worker_s_notice_counts_for_its_parent(monkeypatch):
+    import mmap
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork here")
+    said = []
+    monkeypatch.setattr(kernels, "_noticed", mmap.mmap(-1, 1))
+    previous = kernels.set_notice(said.append)
+    try:
+        worker = multiprocessing.get_context("fork").Process(target=kernels._compiling)
+        worker.start()
+        worker.join()
+        kernels._compiling()  # the worker said it (into its own copy of ``said``)
+    finally:
+        kernels.set_notice(previous)
+    assert worker.exitcode == 0 and said == []
