@@ -279,11 +279,9 @@ def _thresholds(cfg, min_similarity=None, duplicate_threshold=None, max_days=Non
 def _notices(quiet: bool) -> None:
     """Notices of the job (the one-time compilation of the loops for large inputs) on stderr,
     or none with ``--quiet``."""
-    if quiet:
-        from . import kernels
+    from . import kernels
 
-        if hasattr(kernels, "set_notice"):
-            kernels.set_notice(None)
+    kernels.set_notice(None if quiet else kernels._to_stderr)
 
 
 _STDIN_DIR: list = []
