@@ -65,12 +65,21 @@ def seeds_corpus(seeds_dir):
     return Corpus(articles).fit()
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Mark every test that starts or uses a redis-server ``redis`` (the quick subset,
     ``-m "not browser and not redis"``, leaves them out): those taking the module's server, those
-    parametrized on the Redis backend, and those starting their own."""
+    parametrized on the Redis backend, and those starting their own. Tests marked ``slow`` are
+    skipped, saying so, unless ``--runslow`` is given (the full suite, the README's test command)."""
+    skip_slow = pytest.mark.skip(reason="slow: run with --runslow (the full suite)")
     for item in items:
+        if item.get_closest_marker("slow") and not config.getoption("--runslow"):
+            item.add_marker(skip_slow)
         params = getattr(getattr(item, "callspec", None), "params", {})
         if ("redis_server" in getattr(item, "fixturenames", ()) or params.get("location") == "redis"
                 or item.module.__name__.endswith("test_redis_lock")):
             item.add_marker(pytest.mark.redis)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False,
+                     help="also run the tests marked slow (the full suite, as CI runs it)")

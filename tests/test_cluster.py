@@ -130,6 +130,7 @@ def test_planted_reposts_recovered_exactly_on_saudinewsnet():
         assert {arts[m].id.split("/")[0] for m in members} == {story}
 
 
+@pytest.mark.slow
 def test_same_groups_and_evidence_for_any_number_of_jobs():
     from dedup import parallel
     from dedup.formats import to_json
@@ -196,6 +197,7 @@ def _records_file(tmp_path, n: int, bad_at: tuple[int, ...]) -> tuple:
 
 
 @pytest.mark.parametrize("reader", ["processes", "processes, read twice", "this process, read twice"])
+@pytest.mark.slow
 def test_a_large_input_is_read_twice_in_batches_with_the_same_groups(tmp_path, monkeypatch, reader):
     from dedup import parallel, pipeline
     from dedup.formats import to_json
@@ -372,6 +374,7 @@ def test_a_fork_waits_for_the_band_search_started_ahead(monkeypatch):
     assert finished == [(0.5, 128)]  # the fork waited for it
 
 
+@pytest.mark.slow
 def test_a_large_folder_read_in_pieces_by_the_processes_gives_the_one_job_groups(tmp_path, monkeypatch):
     from dedup import parallel, pipeline
     from dedup.formats import to_json

@@ -62,6 +62,7 @@ def test_seeds_same_output_as_local_engine_across_partitions(seeds_dir, client):
     assert len(dask.groups) == 3
 
 
+@pytest.mark.slow
 def test_saudinewsnet_days_same_groups_and_evidence(snn_file, client, monkeypatch):
     from dedup import dask_engine
     from dedup.io import plan_pieces
@@ -92,6 +93,7 @@ def test_unreadable_documents_reported_in_reading_order(tmp_path, seeds_dir, cli
     assert "x#2" in [a.id for a in dask.articles]
 
 
+@pytest.mark.slow
 def test_killed_worker_is_retried_and_result_still_exact(snn_day):
     snn_file = snn_day
     local = cluster(str(snn_file), fields=FIELDS, jobs=1)
@@ -114,6 +116,7 @@ def test_killed_worker_is_retried_and_result_still_exact(snn_day):
     assert to_json(dask, explain=True) == to_json(local, explain=True)
 
 
+@pytest.mark.slow
 def test_cli_engine_dask_matches_local(seeds_dir, tmp_path):
     def run(*extra):
         res = subprocess.run([sys.executable, "-m", "dedup", "cluster", str(seeds_dir), "--format", "jsonl", *extra],

@@ -42,6 +42,7 @@ def _write_records(path: Path, records: list[dict]) -> None:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
+@pytest.mark.slow
 def test_lost_worker_fails_the_job_with_a_hint(tmp_path):
     """A worker killed with SIGKILL (as the out-of-memory killer does) ends the job with a clear
     message and the --spill-dir hint, instead of the job waiting forever for its part."""
@@ -100,6 +101,7 @@ def _limit_file_size(limit: int):
     return apply
 
 
+@pytest.mark.slow
 def test_an_output_that_cannot_be_written_leaves_the_old_file(tmp_path):
     """A write that fails part way (a full disk; here a file-size limit standing in for one) leaves
     the previous output as it was and no partial file, with a message and exit 6, no traceback."""

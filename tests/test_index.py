@@ -168,6 +168,7 @@ def test_concurrent_writers(location):
         assert ix.stats()["documents"] == 80
 
 
+@pytest.mark.slow
 def test_concurrent_workers_do_not_double_insert_one_story(location):
     results = _run_workers(location, range(4), 1, same=True)
     verdicts = sorted(v for _, vs, _ in results for v in vs)

@@ -127,6 +127,7 @@ def _kill_after(cmd: list[str], lines: int, **kw) -> tuple[list[str], subprocess
     return got, proc
 
 
+@pytest.mark.slow
 def test_index_add_killed_then_rerun_gives_the_uninterrupted_verdicts(tmp_path):
     n = 600
     feed = _jsonl(tmp_path / "feed.jsonl", _records(n))
@@ -150,6 +151,7 @@ def test_index_add_killed_then_rerun_gives_the_uninterrupted_verdicts(tmp_path):
     assert _contents(crashed) == _contents(fresh)
 
 
+@pytest.mark.slow
 def test_filter_killed_then_rerun_passes_on_every_new_record(tmp_path):
     n = 500
     records = _records(n)
@@ -182,6 +184,7 @@ def test_filter_killed_then_rerun_passes_on_every_new_record(tmp_path):
     assert _contents(str(tmp_path / "crashed.sqlite")) == _contents(str(tmp_path / "fresh.sqlite"))
 
 
+@pytest.mark.slow
 def test_filter_with_stdout_closed_fails_clearly_and_the_rerun_passes_the_batch_on(tmp_path):
     n = 600
     feed = _jsonl(tmp_path / "feed.jsonl", _records(n))
@@ -236,6 +239,7 @@ def test_filter_reports_a_conflict_and_does_not_pass_it_on(tmp_path):
     assert "id x is already recorded with other text (conflict)" in res.stderr
 
 
+@pytest.mark.slow
 def test_index_add_prints_each_batch_as_it_is_committed(tmp_path):
     n = 600
     feed = _jsonl(tmp_path / "feed.jsonl", _records(n))
@@ -267,6 +271,7 @@ def _tmpfs(folder: Path, size: str):
         subprocess.run(["umount", "-l", str(folder)], check=True)
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_said_and_keeps_what_was_recorded(tmp_path):
     records = _records(3000)
     with _tmpfs(tmp_path / "small", "1m") as disk:
@@ -423,6 +428,7 @@ def test_a_redis_index_of_format_1_opens_and_replays(redis_server):
     assert res.exit_code == 3 and "not a dedup index" in res.stderr
 
 
+@pytest.mark.slow
 def test_filter_with_a_full_decisions_disk_fails_clearly_and_the_rerun_passes_on(tmp_path):
     feed = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _records(200))
     index = str(tmp_path / "i.sqlite")

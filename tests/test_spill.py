@@ -102,6 +102,7 @@ def _feed(tmp_path, n: int):
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.slow
 def test_a_job_spilled_to_files_groups_as_one_in_memory(tmp_path, monkeypatch, jobs):
     from dedup import parallel
 
