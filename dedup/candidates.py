@@ -38,12 +38,30 @@ def by_first_document(total: int, n: int, make, reduce) -> np.ndarray:
 
 @lru_cache(maxsize=64)
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    """``(bands, rows)`` minimizing false positives + false negatives at ``threshold``."""
+    """``(bands, rows)`` minimizing false positives + false negatives at ``threshold``, weighed
+    equally, as datasketch's ``MinHashLSH`` chooses them (its ``_optimal_param``, whose choices this
+    gives for every threshold 0.01..0.99 and 16..256 permutations: ``tests/test_signature.py``).
+
+    For each ``b`` bands of ``r`` rows (``b * r <= num_perm``), the chance that a pair of Jaccard
+    similarity ``s`` shares a band is ``1 - (1 - s**r)**b``; the false positives are its integral below
+    the threshold, the false negatives that of its complement above. It is a polynomial of degree
+    ``b * r``, integrated exactly by Gauss-Legendre with ``num_perm // 2 + 1`` nodes, for all
+    ``(b, r)`` at once (a few milliseconds); the first of the smallest errors, ``b`` then ``r``
+    ascending, is chosen, as datasketch does."""
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
-    from datasketch.lsh import _optimal_param
+    b = np.repeat(np.arange(1, num_perm + 1), [num_perm // k for k in range(1, num_perm + 1)]).astype(np.float64)
+    r = np.concatenate([np.arange(1, num_perm // k + 1) for k in range(1, num_perm + 1)]).astype(np.float64)
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
 
-    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+    def integral(lo: float, hi: float, f) -> np.ndarray:
+        s = (hi - lo) / 2 * nodes + (hi + lo) / 2
+        return f(s[None, :]) @ weights * (hi - lo) / 2
+
+    shares = lambda s: 1 - (1 - s ** r[:, None]) ** b[:, None]
+    error = 0.5 * integral(0.0, threshold, shares) + 0.5 * integral(threshold, 1.0, lambda s: 1 - shares(s))
+    k = int(np.argmin(error))
+    return int(b[k]), int(r[k])
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

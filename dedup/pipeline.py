@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
-import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -118,26 +116,6 @@ def find_candidates(corpus: Corpus, settings: Settings, near: Future | None = No
     return near, same_story, pairs
 
 
-_AHEAD: list[threading.Thread] = []
-
-
-def _bands_ahead(settings: Settings) -> None:
-    """datasketch's band search, imported and run in a thread of its own while the articles are
-    read and analyzed: importing datasketch takes 0.4 s, which the job otherwise spent between
-    its stages, doing nothing else. A process forked while the thread imports would inherit its
-    import locks held: every fork waits for the thread first (:func:`_join_ahead`)."""
-    thread = threading.Thread(target=optimal_bands, args=(settings.lsh_threshold, settings.num_perm), daemon=True)
-    _AHEAD.append(thread)
-    thread.start()
-
-
-def _join_ahead() -> None:
-    while _AHEAD:
-        _AHEAD.pop().join()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_join_ahead)
 
 
 def _near_ahead(signatures: np.ndarray, settings: Settings, jobs: int, spill: Spill) -> Future | None:
@@ -169,7 +147,6 @@ def cluster_articles(
     over, and verdicts quote no shared sentences. ``spill``: where the job's largest arrays
     are made (:class:`~dedup.spill.Spill`: in files under a folder, for corpora larger than memory).
     """
-    _bands_ahead(settings)
     with without_gc():
         return _cluster_articles(articles, settings, problems, progress, jobs, keep_text, spill=spill)
 
@@ -300,7 +277,6 @@ def cluster(
     jobs = jobs or default_jobs()
     spill = Spill(spill_dir)
     held = _Held(report)
-    _bands_ahead(settings)
     with without_gc():
         with _timer(timings, "read"):
             first = read(paths, fields, held)

@@ -352,28 +352,6 @@ def test_an_input_read_in_pieces_that_changes_between_readings_is_refused(tmp_pa
         run(hold_chars=0)
 
 
-def test_a_fork_waits_for_the_band_search_started_ahead(monkeypatch):
-    import os
-    import time
-
-    from dedup import pipeline
-
-    finished = []
-
-    def slow_band_search(threshold, num_perm):  # as datasketch's import would be, mid-way at the fork
-        time.sleep(0.5)
-        finished.append((threshold, num_perm))
-
-    monkeypatch.setattr(pipeline, "optimal_bands", slow_band_search)
-    pipeline._bands_ahead(pipeline.Settings())
-    assert finished == []  # still running
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-    assert finished == [(0.5, 128)]  # the fork waited for it
-
-
 @pytest.mark.slow
 def test_a_large_folder_read_in_pieces_by_the_processes_gives_the_one_job_groups(tmp_path, monkeypatch):
     from dedup import parallel, pipeline

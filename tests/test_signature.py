@@ -38,6 +38,23 @@ def test_datasketch_lsh_indexes_our_signatures():
     assert lsh.query(MinHash(seed=1, scheme="affine32", hashvalues=b)) == ["a"]
 
 
+def test_band_choice_is_datasketch_s():
+    from dedup.candidates import optimal_bands
+
+    compared = 0
+    for num_perm in (16, 64, 128):
+        for threshold in np.round(np.arange(0.05, 1.0, 0.05), 2).tolist():
+            try:
+                lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+            except ValueError:  # datasketch refuses a choice of one band (high thresholds, few permutations)
+                continue
+            assert optimal_bands(threshold, num_perm) == (lsh.b, lsh.r), (threshold, num_perm)
+            compared += 1
+    assert compared >= 50
+    with pytest.raises(ValueError, match="threshold"):
+        optimal_bands(1.0, 128)
+
+
 def test_estimate_tracks_exact_jaccard():
     rng = np.random.default_rng(1)
     base = rng.integers(0, 2**32, 4000, dtype=np.uint32)
