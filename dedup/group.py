@@ -45,14 +45,21 @@ class UnionFind:
         return ra
 
 
+def components(n: int, pairs: np.ndarray) -> np.ndarray:
+    """The connected component of each of ``0..n-1`` under the undirected ``pairs`` (an ``(m, 2)``
+    array): a label per node, the one place scipy's connected components is called."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    graph = sparse.csr_matrix((np.ones(len(pairs), dtype=bool), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
 def duplicate_roots(n: int, pairs: np.ndarray) -> list[int]:
     """Each article's duplicate set, named by its lowest member: the sets that duplicate
     ``pairs`` join transitively, found by scipy's connected components (a union per pair in
     Python held the pairs as Python lists: 3 GB for the 24M duplicate pairs of a million articles)."""
     if not len(pairs):
         return list(range(n))
-    graph = sparse.csr_matrix((np.ones(len(pairs), dtype=bool), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    labels = components(n, pairs)
     lowest = np.full(int(labels.max()) + 1, n, dtype=np.int64)
     np.minimum.at(lowest, labels, np.arange(n, dtype=np.int64))
     return lowest[labels].tolist()
@@ -106,8 +113,7 @@ def pairs_within_stories(n: int, related: np.ndarray, max_size: int) -> np.ndarr
     3 to ``max_size`` articles (grouping only ever checks pairs inside one component)."""
     if not len(related):
         return np.empty((0, 2), dtype=np.int64)
-    graph = sparse.coo_matrix((np.ones(len(related)), (related[:, 0], related[:, 1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    labels = components(n, related)
     sizes = np.bincount(labels)
     order = np.argsort(labels, kind="stable")  # by component, articles ascending inside
     out = [np.empty((0, 2), dtype=np.int64)]

@@ -110,16 +110,14 @@ def clustering_from_groups(groups: Sequence[Sequence[Hashable]]) -> dict:
 def clustering_from_pairs(items: Sequence[Hashable], same: Sequence[tuple[Hashable, Hashable]]) -> dict:
     """Connected components of ``same`` pairs over ``items``: ``{item: the component's first item}``
     (first in the order of ``items``)."""
-    from .group import UnionFind
+    from .group import components
 
     position = {item: k for k, item in enumerate(items)}
-    sets = UnionFind(len(position))
-    for a, b in same:
-        sets.union(position[a], position[b])
+    labels = components(len(position), [(position[a], position[b]) for a, b in same]).tolist()
     first: dict[int, Hashable] = {}
     for item, k in position.items():
-        first.setdefault(sets.find(k), item)
-    return {item: first[sets.find(k)] for item, k in position.items()}
+        first.setdefault(labels[k], item)
+    return {item: first[labels[k]] for item, k in position.items()}
 
 def read_labels(path: str) -> tuple[dict | None, list[tuple[str, str, int]] | None]:
     """A labels file: JSON Lines or CSV, either groups (``id`` and ``group``, ``event``,
