@@ -13,7 +13,7 @@ from .boilerplate import Boilerplate
 from .features import Analysis, Corpus, analyze
 from .lexicon import LEXICON
 from .signature import Signer
-from .pipeline import Settings
+from .job import Settings
 from .verify import Verdict, Verifier
 
 

@@ -287,7 +287,7 @@ def _articles(f: _Features) -> list[Article]:
 @contextmanager
 def connect(scheduler=None, workers: int | None = None):
     """A Dask client: to ``scheduler`` (an address or a ``Client``), else to a new local cluster."""
-    from .pipeline import EngineError
+    from .job import EngineError
 
     try:
         from distributed import Client, LocalCluster
@@ -358,7 +358,7 @@ def cluster_dask(
     reports need); without, as ids, metadata and the first line of the body, so
     the client never holds the corpus.
     """
-    from .pipeline import ClusterResult, EngineError
+    from .job import ClusterResult, EngineError
 
     try:
         from distributed import wait

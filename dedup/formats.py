@@ -7,7 +7,7 @@ import io
 import json
 import re
 
-from .pipeline import ClusterResult
+from .job import ClusterResult
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

@@ -44,7 +44,6 @@ from __future__ import annotations
 import json
 import math
 import time
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date
@@ -58,6 +57,8 @@ from .candidates import band_keys, optimal_bands
 from .normalize import DEFAULT as NORM, normalize, tokens
 from .shingle import as_set, word_shingles
 from .signature import SCHEME, Signer, estimate_jaccard
+from .store import (Entry, IndexBusy, IndexError_, IndexFull, IndexReadOnly, IndexUnavailable, LockLost,  # noqa: F401
+                    Store, pack_body)  # the errors and pack_body: read from here by the command line and tests
 from .lexicon import LEXICON, WORD_HASH
 
 KINDS = ("text", "terms")
@@ -71,32 +72,6 @@ _STOP = {normalize(w) for w in (
 #: What an index's stored layout is; 1 kept no verdicts or content hashes, 2 no text (both
 #: migrated on open for writing; see :meth:`Index._decide` for articles stored without text).
 FORMAT = 3
-
-
-class IndexError_(Exception):
-    """An index that cannot be used as asked (missing, incompatible settings, not an index)."""
-
-
-class IndexReadOnly(IndexError_):
-    """The index can be read but not written (file, folder or file system read-only)."""
-
-
-class IndexFull(Exception):
-    """The index's storage is full (disk full under SQLite, out of memory in Redis); nothing of
-    the batch was recorded."""
-
-
-class IndexBusy(Exception):
-    """Another writer holds the index longer than the wait allowed; try again."""
-
-
-class LockLost(IndexBusy):
-    """The write lock expired or was taken by another worker before the batch was written;
-    nothing of the batch was recorded; try again."""
-
-
-class IndexUnavailable(Exception):
-    """The index server cannot be reached, or is not a Redis server."""
 
 
 @dataclass(frozen=True)
@@ -141,46 +116,6 @@ class IndexSettings:
         # indexes made before format 3 banded the content words at their variant threshold
         d.setdefault("candidate_threshold", d.get("variant_threshold", cls.variant_threshold))
         return cls(**{k: v for k, v in d.items() if k in known})
-
-
-@dataclass
-class Entry:
-    """One article as the index stores it.
-
-    Articles recorded since format 3 keep their title and text (stored compressed,
-    :func:`pack_body`) and no signatures (empty: verification reads the text); those
-    recorded by format 2 or 1 keep their signatures and no text (``text`` None)."""
-
-    id: str
-    group: str
-    added: float
-    published: str
-    text_sig: np.ndarray
-    terms_sig: np.ndarray
-    content: str = ""  # content_key of the article
-    verdict: str = ""  # the verdict it was given, JSON (IndexVerdict.stored)
-    title: str = ""
-    text: str | None = None  # the article's text as read (boilerplate included); None: not stored
-
-    def article(self) -> Article:
-        """The stored article as verification reads it."""
-        return Article(self.id, self.text or "", title=self.title, published=self.published)
-
-
-def pack_body(title: str, text: str) -> bytes:
-    """What an entry stores of an article's title and text: zlib of the title's length (4 bytes),
-    the title and the text, in UTF-8."""
-    t = title.encode("utf-8", "surrogatepass")
-    return zlib.compress(len(t).to_bytes(4, "little") + t + text.encode("utf-8", "surrogatepass"), 6)
-
-
-def unpack_body(data: bytes | None) -> tuple[str, str | None]:
-    """The title and text :func:`pack_body` stored; ``("", None)`` for an entry without them."""
-    if not data:
-        return "", None
-    raw = zlib.decompress(data)
-    n = int.from_bytes(raw[:4], "little")
-    return raw[4 : 4 + n].decode("utf-8", "surrogatepass"), raw[4 + n :].decode("utf-8", "surrogatepass")
 
 
 @dataclass(frozen=True)
@@ -284,7 +219,7 @@ class Index:
     Open with :meth:`open` (``path.sqlite`` or ``redis://host:port/db?prefix=name``).
     """
 
-    def __init__(self, store, settings: IndexSettings) -> None:
+    def __init__(self, store: Store, settings: IndexSettings) -> None:
         self.store = store
         self.settings = settings
         self.signer = Signer(settings.num_perm, settings.seed)
@@ -551,9 +486,3 @@ def _store_for(location: str, create: bool = False, write: bool = True):
 _NO_SIG = np.zeros(0, dtype=np.uint32)  # what an entry stored with its text keeps of its signatures
 
 
-def encode_sig(sig: np.ndarray) -> bytes:
-    return np.ascontiguousarray(sig, dtype="<u4").tobytes()
-
-
-def decode_sig(data: bytes) -> np.ndarray:
-    return np.frombuffer(data, dtype="<u4").astype(np.uint32)

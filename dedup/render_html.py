@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .report import DISAGREEMENT_AR
+from .wording import DISAGREEMENT_AR
 
 CSS = """
 body{font-family:"Noto Naskh Arabic","Amiri","Arial",sans-serif;margin:1.5rem;color:#1d1d1f;background:#fff;line-height:1.7}
@@ -125,7 +125,7 @@ def _matrix(g: dict, ids: list[str], outlets: dict) -> str:
     """Many outlets: each fact once, in its most complete wording (the longest), a mark per outlet
     (carries it, dropped it, absent), and the other wordings with their word-level differences
     against the shown one inside ``<details>`` (no script needed)."""
-    from .report import word_diff
+    from .wording import word_diff
 
     labels = {a["id"]: a["label"] for a in g["articles"]}
     head = "".join(f'<th class="mark">{_label(labels[aid])}</th>' for aid in ids)

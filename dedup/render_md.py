@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from .report import DISAGREEMENT_AR
+from .wording import DISAGREEMENT_AR
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!~-])")
 _ADDRESS = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)")

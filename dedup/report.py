@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from .align import MATCH, Alignment, align
 from .article import Article
 from .normalize import DIGITS_TABLE, normalize
+from .wording import word_diff
 
 SCHEMA = "dedup.report/1"
 
@@ -183,10 +184,6 @@ _NATIONALITY_CUES = frozenset(normalize(w) for w in (
     "الوافد", "عامل", "عاملا", "عاملة", "العامل", "العاملة", "عمال", "العمال", "العمالة"))
 _NATIONALITY_AFTER = normalize("الجنسية")
 #: Each kind of disagreement as the report names it.
-DISAGREEMENT_AR = {"number": "أرقام", "quote": "اقتباس", "day": "اليوم", "month": "الشهر", "nationality": "الجنسية",
-                   "rank": "الرتبة"}
-
-
 def _details(sentence: str) -> dict[str, dict[int, str]]:
     """Weekdays, months and nationalities named in a sentence: by class, each one's value (so that
     «الإثنين» and «الاثنين» are one day) and the word as written."""
@@ -267,26 +264,6 @@ def details(sentence: str) -> dict[str, list[str]]:
 def quotes(sentence: str) -> list[str]:
     """Quoted passages of a sentence («…», “…”, "…")."""
     return [next(g for g in m.groups() if g) for m in _QUOTE_RE.finditer(sentence)]
-
-
-def word_diff(reference: str, other: str) -> list[list[str]]:
-    """Word-level edit script turning ``reference`` into ``other``: ``=``, ``-`` (deleted), ``+`` (inserted).
-
-    Words are compared normalized (so spelling variants of one word are equal)
-    and shown as written in ``other`` (or ``reference`` for deletions).
-    """
-    ra, rb = reference.split(), other.split()
-    na, nb = [normalize(w) for w in ra], [normalize(w) for w in rb]
-    ops: list[list[str]] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, na, nb, autojunk=False).get_opcodes():
-        if tag == "equal":
-            ops.append(["=", " ".join(rb[j1:j2])])
-            continue
-        if i2 > i1:
-            ops.append(["-", " ".join(ra[i1:i2])])
-        if j2 > j1:
-            ops.append(["+", " ".join(rb[j1:j2])])
-    return ops
 
 
 def _labels(articles: list[Article]) -> list[str]:

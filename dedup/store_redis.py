@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from .index import (Entry, IndexBusy, IndexError_, IndexFull, IndexUnavailable, LockLost, decode_sig, encode_sig,
+from .store import (Entry, IndexBusy, IndexError_, IndexFull, IndexUnavailable, LockLost, decode_sig, encode_sig,
                     pack_body, unpack_body)
 
 log = logging.getLogger("dedup")

@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Callable
 from urllib.parse import quote
 
-from .index import (Entry, IndexBusy, IndexError_, IndexFull, IndexReadOnly, decode_sig, encode_sig, pack_body,
+from .store import (Entry, IndexBusy, IndexError_, IndexFull, IndexReadOnly, decode_sig, encode_sig, pack_body,
                     unpack_body)
 
 TABLES = (
