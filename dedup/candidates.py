@@ -36,6 +36,10 @@ def by_first_document(total: int, n: int, make, reduce) -> np.ndarray:
     return np.concatenate([reduce(make(lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:])])
 
 
+#: A keyword carried by more documents than this says little about the event: it makes no candidates.
+MAX_POSTINGS = 200
+
+
 @lru_cache(maxsize=64)
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """``(bands, rows)`` minimizing false positives + false negatives at ``threshold``, weighed
@@ -147,7 +151,7 @@ def _posting_lists(terms: np.ndarray, docs: np.ndarray, days: np.ndarray, max_po
     return np.r_[0, np.cumsum(sizes[keep])].astype(np.int64), docs[idx], days[idx]
 
 
-def keyword_codes(terms: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int, max_postings: int = 200,
+def keyword_codes(terms: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int, max_postings: int = MAX_POSTINGS,
                   max_days: float = np.inf) -> np.ndarray:
     """One code ``i * n + j`` (``i < j``) per keyword that documents ``i`` and ``j`` share, for
     documents at most ``max_days`` apart (a date unknown keeps the pair). A keyword carried by more
@@ -196,7 +200,7 @@ def every_pair(n: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
     return np.stack([i[keep], j[keep]], axis=1).astype(np.int64)
 
 
-def keyword_pairs(keywords: list[np.ndarray], min_shared: int = 3, max_postings: int = 200,
+def keyword_pairs(keywords: list[np.ndarray], min_shared: int = 3, max_postings: int = MAX_POSTINGS,
                   published: list[str] | None = None, max_days: float = np.inf) -> np.ndarray:
     """Pairs of documents that share at least ``min_shared`` of their keywords (and, when
     ``published`` is given, are at most ``max_days`` apart).

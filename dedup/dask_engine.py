@@ -439,7 +439,7 @@ def cluster_dask(
         bands = shuffle([client.submit(_band_postings, f, settings, R) for f in feats], R)
         near = [client.submit(_near_pairs, bounds, *b) for b in bands]
         words = shuffle([client.submit(_keyword_postings, f, R) for f in feats], R)
-        codes = shuffle([client.submit(_keyword_codes, n, 200, settings.thresholds.max_days, R, *w) for w in words], R)
+        codes = shuffle([client.submit(_keyword_codes, n, settings.max_postings, settings.thresholds.max_days, R, *w) for w in words], R)
         story = [client.submit(_same_story_pairs, n, settings.min_shared_keywords, bounds, *c) for c in codes]
         small = [client.submit(every_pair, n, int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
         routed = shuffle(near + story, P)

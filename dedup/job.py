@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .article import Article, ReadProblem
+from .candidates import MAX_POSTINGS
 from .group import Group
 from .verify import Thresholds, Verdicts
 
@@ -29,6 +30,8 @@ class Settings:
     lsh_threshold: float = 0.5
     keywords: int = 30
     min_shared_keywords: int = 3
+    #: a keyword carried by more articles than this makes no same-story candidates
+    max_postings: int = MAX_POSTINGS
     thresholds: Thresholds = field(default_factory=Thresholds)
     min_sentence_words: int = 4
 

@@ -57,7 +57,7 @@ def find_candidates(corpus: Corpus, settings: Settings, near: Future | None = No
     corpus of at most :data:`~dedup.candidates.ALL_PAIRS_UP_TO` articles) and their union.
     ``near``: the LSH pairs being found in another thread (:func:`_near_ahead`)."""
     near = near.result() if near is not None else candidate_pairs(corpus.signatures_, settings.lsh_threshold)
-    same_story = keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords,
+    same_story = keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords, settings.max_postings,
                                published=[a.published for a in corpus.articles], max_days=settings.thresholds.max_days)
     base = len(corpus.articles)
     same_story = pairs_of_codes(np.concatenate([pair_codes_of(same_story, base), pair_codes_of(every_pair(base), base)]),
