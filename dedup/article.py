@@ -45,6 +45,7 @@ class Article:
     clean: str | None = None
     removed: list[tuple[int, int, str]] = field(default_factory=list)
     kept: list[tuple[int, int, int]] = field(default_factory=list)
+    record: dict[str, Any] | None = None  # the input record as read, when asked for (io.FieldMap.keep)
 
     @property
     def body(self) -> str:

@@ -120,7 +120,15 @@ def _check_out(out: Optional[Path]) -> None:
 @contextmanager
 def _replacing(out: Path):
     """A temporary file beside ``out``, moved into its place only once written whole: a job that
-    fails while writing (a full disk) leaves ``out`` as it was and no partial file."""
+    fails while writing (a full disk) leaves ``out`` as it was and no partial file. An ``out`` that
+    exists and is not a regular file (a pipe, a device such as /dev/stderr) is written as it is."""
+    if out.exists() and not out.is_file():
+        try:
+            yield out
+        except OSError as exc:
+            _err(f"dedup: cannot write {out}: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_OUTPUT)
+        return
     tmp = out.absolute().parent / f".{out.name}.{os.getpid()}.tmp"
     try:
         yield tmp
@@ -226,7 +234,7 @@ TitleField = Annotated[Optional[str], typer.Option("--title-field", metavar="FIE
 OutletField = Annotated[Optional[str], typer.Option("--outlet-field", metavar="FIELD", rich_help_panel=_FIELDS,
                                                     help="Field naming the outlet (default: outlet, source, site, publisher or domain).")]
 DateField = Annotated[Optional[str], typer.Option("--date-field", metavar="FIELD", rich_help_panel=_FIELDS,
-                                                  help="Field with the publication date (default: published, date, datetime or published_at).")]
+                                                  help="Field with the publication date (default: published, date, datetime, published_at or date_extracted).")]
 MinSimilarity = Annotated[Optional[float], typer.Option(
     min=0.0, max=1.0, rich_help_panel=_DECIDE,
     help="Call two articles variants of one story when the calibrated probability that they report the same "
@@ -243,9 +251,8 @@ ConfigOpt = Annotated[Optional[Path], typer.Option(
     "--config", metavar="FILE", rich_help_panel=_DECIDE,
     help="Read defaults for the options above from this TOML file (default: ./dedup.toml, else "
     "[tool.dedup] in ./pyproject.toml).")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display and no notices on stderr (problems are still reported).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars and no notice while the loops compile (problems, counts and files written are still said on stderr).")]
 PathsArg = Annotated[list[str], typer.Argument(
-    metavar="PATH...",
     help="Folders (walked recursively; .txt, .md, .html files), .jsonl/.csv files (optionally .gz), .parquet "
     "files, patterns such as 'shards/*.jsonl', or - for JSON Lines on standard input.")]
 
@@ -309,6 +316,9 @@ def _stdin_file() -> str:
 def _inputs(paths: list, fields: FieldMap) -> list[str]:
     """The paths to read, ``-`` as standard input; refused (exit 2), before any work, when a field
     named is in no record (looked for in the first records of each file)."""
+    if [str(p) for p in paths].count("-") > 1:
+        _err("dedup: - (standard input) given more than once")
+        raise typer.Exit(EXIT_INPUT)
     out = [_stdin_file() if str(p) == "-" else str(p) for p in paths]
     try:
         check_fields(out, fields)
@@ -829,15 +839,14 @@ def _decisions_path(decisions: Optional[Path], out: Optional[Path]) -> Path:
 @app.command("filter")
 def filter_(
     paths: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[PATH]...",
         help="Without --index: folders, .jsonl/.csv (optionally .gz) or .parquet files, patterns, or - (standard "
         "input). With --index: .jsonl files, or - or nothing for JSON Lines on standard input.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the kept articles here (JSON Lines) instead of stdout.")] = None,
     decisions: Annotated[Optional[Path], typer.Option(help="Where each input record's decision goes (JSON Lines, input order). Default: beside --out (kept.jsonl -> kept.decisions.jsonl); without --out it must be given. With --index it is appended to, so that a re-run adds to it.")] = None,
-    prefer: Annotated[Prefer, typer.Option(help="Without --index: which article of a duplicate set is kept: the earliest published (undated ones after, then the first read), the first read, or the longest.")] = Prefer.earliest,
-    drop: Annotated[Drop, typer.Option(help="Without --index: drop the copies of an article (one kept per duplicate set), or every retelling of a story too (one kept per story).")] = Drop.duplicates,
+    prefer: Annotated[Optional[Prefer], typer.Option(help="Without --index: which article of a duplicate set is kept: the earliest published (dates read as ISO 8601, RFC 2822 or epoch seconds, UTC unless they say; undated ones after; then the first read; the default), the first read, or the longest.")] = None,
+    drop: Annotated[Optional[Drop], typer.Option(help="Without --index: drop the copies of an article (one kept per duplicate set; the default), or every retelling of a story too (one kept per story).")] = None,
     index: Annotated[Optional[str], typer.Option("--index", "-i", help="Check against, and record in, this index (SQLite file or redis:// URL; created if missing): pass on only articles it has not seen.")] = None,
-    batch: Annotated[int, typer.Option(help="With --index: records checked and recorded per transaction.")] = 200,
+    batch: Annotated[Optional[int], typer.Option(help="With --index: records checked and recorded per transaction (default 200).")] = None,
     id_field: IdField = None,
     text_field: TextField = None,
     title_field: TitleField = None,
@@ -875,12 +884,24 @@ def filter_(
     """
     cfg = _config(config)
     fields = _fields(cfg, id_field, text_field, title_field, outlet_field, date_field)
+    if out is not None and str(out) == "-":
+        out = None  # standard output
     side = _decisions_path(decisions, out)
     _check_out(out)
     _check_out(side)
     if index is not None:
-        _filter_index(index, paths or ["-"], out, side, batch, fields, cfg, (min_similarity, duplicate_threshold, max_days))
+        given = [name for name, value in (("--prefer", prefer), ("--drop", drop), ("--jobs", jobs)) if value is not None]
+        if given:
+            _err(f"dedup: {given[0]} is for filter without --index (a corpus); with --index each article is "
+                 "checked against the index as it comes")
+            raise typer.Exit(EXIT_INPUT)
+        _filter_index(index, paths or ["-"], out, side, 200 if batch is None else batch, fields, cfg,
+                      (min_similarity, duplicate_threshold, max_days), quiet)
         return
+    if batch is not None:
+        _err("dedup: --batch is for filter --index (records checked and recorded per transaction)")
+        raise typer.Exit(EXIT_INPUT)
+    prefer, drop = prefer or Prefer.earliest, drop or Drop.duplicates
     if not paths:
         _err("dedup: give the input (PATH... or - for standard input), or --index to filter a stream")
         raise typer.Exit(EXIT_INPUT)
@@ -893,32 +914,67 @@ def _filter_corpus(paths, out, side, prefer, drop, fields, settings, jobs, quiet
     from .pipeline import cluster as run
 
     inputs = _inputs(paths, fields)
+    _not_an_input(inputs, out, side)
     _notices(quiet)
     with _job_errors(), _Progress(not quiet) as progress:
         result = run(inputs, settings, fields, on_problem=_problem, progress=progress, jobs=jobs,
                      keep_text=prefer == "longest")
+        if not result.articles:
+            _err("dedup: no readable articles in the input (nothing written)")
+            raise typer.Exit(EXIT_INPUT)
         choices = corpus.choose(result, prefer, drop)
-        with _writing(out) as kept, _writing(side) as said:
-            counts = corpus.write(result, choices, inputs, fields, kept, said, progress)
-    if not result.articles:
-        _err("dedup: no readable articles in the input")
-        raise typer.Exit(EXIT_INPUT)
+        try:
+            with _writing(out) as kept, _writing(side) as said:
+                counts = corpus.write(result, choices, inputs, fields, kept, said, progress)
+        except BrokenPipeError:
+            _quiet_stdout()
+            _err("dedup: standard output closed before the corpus was written whole")
+            raise typer.Exit(1)
     _err("dedup: " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items())))
 
 
 @contextmanager
 def _writing(path: Optional[Path]):
-    """A text stream to ``path`` (written whole, then moved into place) or to stdout."""
+    """A text stream to ``path`` (written whole, then moved into place; gzipped when its name ends
+    in ``.gz``) or to stdout."""
     if path is None:
         yield sys.stdout
         sys.stdout.flush()
         return
     with _replacing(path) as tmp:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            yield fh
+        if path.name.endswith(".gz"):
+            import gzip
+
+            with gzip.open(tmp, "wt", encoding="utf-8") as fh:
+                yield fh
+        else:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                yield fh
 
 
-def _filter_index(index, paths, out, side, batch, fields, cfg, decide) -> None:
+def _same_file(a, b) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _not_an_input(inputs: list, out: Optional[Path], side: Optional[Path]) -> None:
+    """Refuse (exit 2), before any work, an output that is one of the input files, or the decisions
+    written where the corpus goes: either would destroy what is being read or written."""
+    from .io import sources
+
+    if out is not None and side is not None and _same_file(out, side):
+        _err(f"dedup: --out and --decisions are the same file ({out}): give two files")
+        raise typer.Exit(EXIT_INPUT)
+    files = [path for path, _ in sources(inputs)]
+    for given, what in ((out, "--out"), (side, "--decisions")):
+        if given is not None and given.exists() and given.is_file() and any(_same_file(given, f) for f in files):
+            _err(f"dedup: {what} {given} is an input file: it would be overwritten while it is read")
+            raise typer.Exit(EXIT_INPUT)
+
+
+def _filter_index(index, paths, out, side, batch, fields, cfg, decide, quiet=False) -> None:
     from .index import Index
     from .ingest import filter_lines, read_lines
 
@@ -930,10 +986,15 @@ def _filter_index(index, paths, out, side, batch, fields, cfg, decide) -> None:
     if batch < 1:
         _err(f"dedup: --batch must be at least 1, got {batch}")
         raise typer.Exit(EXIT_INPUT)
+    if paths.count("-") > 1:
+        _err("dedup: - (standard input) given more than once")
+        raise typer.Exit(EXIT_INPUT)
+    _not_an_input([p for p in paths if p != "-"], out, side)
+    _notices(quiet)
     streams = []
     for p in paths:
         if p == "-":
-            streams.append(("stdin", sys.stdin.buffer))
+            streams.append(("stdin", _checked_stdin(fields)))
             continue
         if not p.endswith((".jsonl", ".ndjson")):
             _err(f"dedup: {p}: with --index, filter reads JSON Lines (.jsonl), or - for standard input")
@@ -951,8 +1012,6 @@ def _filter_index(index, paths, out, side, batch, fields, cfg, decide) -> None:
             _err(f"dedup: {exc}")
             raise typer.Exit(EXIT_INPUT)
     lines = (line for name, stream in streams for line in read_lines(stream, fields, _problem, name))
-    if "-" in paths:
-        lines = _checked_stream(lines, fields)
     with _index_errors(), Index.open(index, create=True) as ix:
         _decide(ix, cfg, *decide)
         try:
@@ -975,18 +1034,19 @@ def _filter_index(index, paths, out, side, batch, fields, cfg, decide) -> None:
              "dedup: no records in the input")
 
 
-def _checked_stream(lines, fields: FieldMap):
-    """The lines of a stream, refused (exit 2) when none of its first records has a field named
-    (the same check as for files, on the first :data:`~dedup.io.FIELD_SAMPLE` lines)."""
+def _checked_stdin(fields: FieldMap):
+    """Standard input's lines, refused (exit 2) when none of its first records has a field named
+    (the check files get, on the first :data:`~dedup.io.FIELD_SAMPLE` lines), before any is read
+    as an article."""
     from itertools import chain, islice
 
     from .io import FIELD_SAMPLE, missing_field
 
-    head = list(islice(lines, FIELD_SAMPLE))
+    head = list(islice(sys.stdin.buffer, FIELD_SAMPLE))
     records = []
-    for line in head:
+    for raw in head:
         try:
-            record = json.loads(line.text)
+            record = json.loads(raw.decode("utf-8", errors="replace"))
         except (ValueError, RecursionError):
             continue
         if isinstance(record, dict):
@@ -995,7 +1055,7 @@ def _checked_stream(lines, fields: FieldMap):
     if problem:
         _err(f"dedup: stdin: {problem}")
         raise typer.Exit(EXIT_INPUT)
-    return chain(head, lines)
+    return chain(head, sys.stdin.buffer)
 
 
 def main() -> None:  # pragma: no cover

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 from .article import Article, ReadProblem
 from .io import FieldMap, read
@@ -30,19 +32,46 @@ def decision(source: str, ident: str | None, verdict: str, of: str | None = None
     """One decision record, the same keys for ``filter`` with or without an index: where the record
     came from (``source``: a file, or ``file:LINE``; ``line``: that line, or null for a document
     file), its ``id`` (null when unreadable), the ``verdict``, the article it repeats (``of``), the
-    group and the similarity; ``problem`` and ``repaired`` when there is one."""
+    group (named by an article of it: the index's group id, or the grouping's first member) and the
+    similarity to ``of`` (null when there is no ``of``, or the pair was not verified); ``problem``,
+    ``repaired`` and ``replay`` when there is one."""
     m = _LINE.search(source)
     out = {"source": source, "line": int(m.group(1)) if m else None, "id": ident, "verdict": verdict, "of": of,
-           "group": group, "similarity": None if similarity is None else round(float(similarity), 4)}
+           "group": None if group is None else str(group),
+           "similarity": None if similarity is None or of is None else round(float(similarity), 4)}
     out.update({k: v for k, v in extra.items() if v})
     return out
+
+
+def when(published: str) -> float | None:
+    """A publication date as seconds since the epoch (UTC), or None when it cannot be read: ISO 8601
+    (with or without a time and an offset; no offset is UTC), RFC 2822 (``Mon, 20 Jul 2015 10:00:00
+    +0300``), or a number of seconds since the epoch."""
+    text = str(published).strip()
+    if not text:
+        return None
+    try:
+        return float(text) if len(text) >= 9 else None  # an epoch, not a year
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1) if "-" in text[:8] else text)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
 
 
 def _order_key(article: Article, index: int, prefer: str) -> tuple:
     if prefer == "longest":
         return (-len(article.text), index)
     if prefer == "earliest":
-        return (article.published == "", article.published, index)  # undated after dated
+        moment = when(article.published)
+        return (moment is None, moment or 0.0, index)  # undated after dated, then the first read
     return (index,)
 
 
@@ -52,7 +81,7 @@ class Choice:
 
     verdict: str
     of: int | None
-    group: int
+    group: str  # the id of the group's first member
     similarity: float | None = None
 
 
@@ -70,10 +99,16 @@ def choose(result, prefer: str = "earliest", drop: str = "duplicates") -> list[C
         raise ValueError(f"drop must be one of {', '.join(DROP)}, got {drop!r}")
     arts = result.articles
     out: list[Choice | None] = [None] * len(arts)
-    for number, g in enumerate(result.groups, 1):
+    for g in result.groups:
+        number = arts[g.members[0]].id
         original = {m: g.duplicate_of.get(m, m) for m in g.members}
         sims = {(i, j): v.similarity for i, j, v in g.edges} if len(g.members) > 1 else {}
-        sim = lambda a, b: sims.get((min(a, b), max(a, b)))
+        def sim(a: int, b: int) -> float | None:
+            key = (min(a, b), max(a, b))
+            if key in sims:
+                return sims[key]
+            verdict = result.verdicts.get(key)  # verified, though not an edge of the group
+            return None if verdict is None else verdict.similarity
         sets: dict[int, list[int]] = {}
         for m in g.members:
             sets.setdefault(original[m], []).append(m)
@@ -96,9 +131,15 @@ def choose(result, prefer: str = "earliest", drop: str = "duplicates") -> list[C
 
 
 def record(article: Article, fields: FieldMap) -> dict:
-    """A kept article as a JSON Lines record: its id, title, outlet, publication date and text under
-    the field names given (else ``id``, ``title``, ``outlet``, ``published``, ``text``), then every
-    other field of its input record as it was."""
+    """A kept article as a JSON Lines record: the input record as it was, every field kept (its id
+    set only where reading renamed it, ``#2`` for an id met twice); a document file's article as
+    its id, title and text."""
+    if article.record is not None:
+        out = dict(article.record)
+        given = fields.get(article.record, "id")
+        if given in (None, "") or str(given) != article.id:
+            out[fields.id or next((k for k in FieldMap._DEFAULTS["id"] if k in out), "id")] = article.id
+        return out
     out: dict = {fields.id or "id": article.id}
     for name, key, value in (("title", fields.title, article.title), ("outlet", fields.outlet, article.outlet),
                              ("published", fields.date, article.published)):
@@ -113,7 +154,8 @@ def record(article: Article, fields: FieldMap) -> dict:
 def write(result, choices: list[Choice], paths: Iterable, fields: FieldMap, out, decisions,
           progress=None) -> dict[str, int]:
     """Read ``paths`` again, in order; write each kept article to ``out`` and every record's decision
-    to ``decisions`` (text streams), in input order. Returns the count of each verdict.
+    to ``decisions`` (text streams), in input order: kept, duplicate, variant, unreadable, or
+    skipped (a hidden file or a link a folder's walk does not read). Returns the count of each.
 
     Raises
     ------
@@ -123,38 +165,50 @@ def write(result, choices: list[Choice], paths: Iterable, fields: FieldMap, out,
     arts = result.articles
     position = {a.id: k for k, a in enumerate(arts)}
     counts: dict[str, int] = {}
-    done = 0
 
     def put(d: dict) -> None:
         counts[d["verdict"]] = counts.get(d["verdict"], 0) + 1
         decisions.write(json.dumps(d, ensure_ascii=False) + "\n")
 
-    for item in _in_order(paths, fields):
+    for item, notes in _in_order(paths, replace(fields, keep=True)):
         if isinstance(item, ReadProblem):
-            if item.kept:
-                continue  # a note on a record read all the same (repaired, renamed): its decision comes with it
-            put(decision(item.source, None, "unreadable", problem=item.problem))
+            skipped = "skipped" in item.problem and ":" not in item.source
+            put(decision(item.source, None, "skipped" if skipped else "unreadable", problem=item.problem))
             continue
         k = position.get(item.id)
         if k is None:
-            raise ValueError(f"{item.path or item.id}: not in the grouping (did the input change while it was read?)")
+            raise ValueError(f"{_source(item)}: not in the grouping (did the input change while it was read?)")
         c = choices[k]
+        repaired = [n.problem for n in notes] or None
         if c.verdict == "kept":
-            out.write(json.dumps(record(item, fields), ensure_ascii=False) + "\n")
-            put(decision(item.path or item.id, item.id, "kept", group=c.group))
+            out.write(json.dumps(record(item, fields), ensure_ascii=False, default=str) + "\n")
+            put(decision(_source(item), item.id, "kept", group=c.group, repaired=repaired))
         else:
-            put(decision(item.path or item.id, item.id, c.verdict, arts[c.of].id, c.group, c.similarity))
-        done += 1
+            put(decision(_source(item), item.id, c.verdict, arts[c.of].id, c.group, c.similarity, repaired=repaired))
         if progress:
             progress("write", 1, len(arts))
     return counts
 
 
-def _in_order(paths: Iterable, fields: FieldMap) -> Iterator[Article | ReadProblem]:
-    """The input's articles and the problems met reading it, interleaved in reading order."""
+def _source(article: Article) -> str:
+    """Where an article was read, as its problems name it: ``file:LINE`` for a record, the document's
+    id (its path, relative to the folder given) for a document file."""
+    return article.path if _LINE.search(article.path or "") else article.id
+
+
+def _in_order(paths: Iterable, fields: FieldMap) -> Iterator[tuple[Article | ReadProblem, list[ReadProblem]]]:
+    """The input's articles and the problems met reading it, in reading order; each article with
+    the notes on faults repaired in it (those come before it)."""
     pending: list[ReadProblem] = []
     for article in read(paths, fields, on_problem=pending.append):
-        yield from pending
+        notes = []
+        for p in pending:
+            if p.kept:
+                notes.append(p)
+            else:
+                yield p, []
         pending.clear()
-        yield article
-    yield from pending
+        yield article, notes
+    for p in pending:
+        if not p.kept:
+            yield p, []

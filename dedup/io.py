@@ -42,6 +42,8 @@ class FieldMap:
     title: str | None = None
     outlet: str | None = None
     date: str | None = None
+    #: keep each record as read, every field as it was, in :attr:`Article.record` (to write it out again)
+    keep: bool = False
 
     _DEFAULTS = {
         "id": ("id", "doc_id", "uid", "guid"),
@@ -293,7 +295,7 @@ def missing_field(records: Iterable[dict], fields: FieldMap) -> str | None:
     for name in ("id", "text", "title", "outlet", "date"):
         wanted = getattr(fields, name)
         if wanted is not None and wanted not in present:
-            return f"no record has the field {wanted!r} (given with --{name}-field); the records' fields: {have}"
+            return f"no record has the field {wanted!r} (named as the {name} field); the records' fields: {have}"
     if fields.text is None and not any(k in present for k in FieldMap._DEFAULTS["text"]):
         usual = ", ".join(FieldMap._DEFAULTS["text"])
         return f"no record has a text field ({usual}); the records' fields: {have}; name it with --text-field"
@@ -301,23 +303,27 @@ def missing_field(records: Iterable[dict], fields: FieldMap) -> str | None:
 
 
 def check_fields(paths: Iterable[str | os.PathLike], fields: FieldMap, sample: int = FIELD_SAMPLE) -> None:
-    """Refuse, before any work, field names that the input's records do not have: for each file of
-    records under ``paths``, its first ``sample`` records are looked at.
+    """Refuse, before any work, field names that the input's records do not have: the first
+    ``sample`` records of each file of records under ``paths`` are looked at, all files together.
 
     Raises
     ------
     InputError
-        Naming the file, the field, and the fields its records have.
+        Naming the file (or the files), the field, and the fields the records have.
     """
+    names, records = [], []
     for path, ident in sources(paths):
         if isinstance(ident, Skipped) or not holds_records(path) or not _regular(path):
             continue
         try:
-            problem = missing_field(_sample_records(path, ident, sample), fields)
+            records.extend(_sample_records(path, ident, sample))
         except (OSError, EOFError, gzip.BadGzipFile, ValueError, ImportError):
             continue  # unreadable: the reader reports it
-        if problem:
-            raise InputError(f"{ident}: {problem}")
+        names.append(ident)
+    problem = missing_field(records, fields)
+    if problem:
+        where = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more file(s)"
+        raise InputError(f"{where}: {problem}")
 
 
 def _record_article(record: dict, fields: FieldMap, source: str, fallback_id: str) -> Article:
@@ -336,6 +342,7 @@ def _record_article(record: dict, fields: FieldMap, source: str, fallback_id: st
         published=str(fields.get(record, "date") or ""),
         path=source,
         meta={k: v for k, v in record.items() if k not in used},
+        record=record if fields.keep else None,
     )
 
 

@@ -46,8 +46,11 @@ def test_filter_writes_the_deduplicated_corpus_and_a_decision_per_input_line(tmp
     assert kept[1]["url"] == "https://y/0" and kept[1]["text"] == rows[2]["text"]  # the record's fields kept
     decisions = _jsonl(tmp_path / "kept.decisions.jsonl")  # beside --out
     assert [d["line"] for d in decisions] == list(range(1, 9))  # every input line, in input order
-    assert {tuple(sorted(d)) for d in decisions if d["verdict"] != "unreadable"} == {
-        ("group", "id", "line", "of", "similarity", "source", "verdict")}  # one schema
+    keys = ("group", "id", "line", "of", "similarity", "source", "verdict")
+    assert {tuple(sorted(d)) for d in decisions if d["verdict"] != "unreadable"} == {keys}  # one schema ...
+    assert {tuple(sorted(d)) for d in decisions if d["verdict"] == "unreadable"} == {tuple(sorted(keys + ("problem",)))}
+    assert all(isinstance(d["group"], str) for d in decisions if d["verdict"] != "unreadable")  # ... one type a key
+    assert all(d["similarity"] is None for d in decisions if d["verdict"] == "kept")
     by_id = {d["id"]: d for d in decisions}
     assert by_id["000"]["verdict"] == "duplicate" and by_id["000"]["of"] == "000-copy"
     assert by_id["001-copy"]["verdict"] == "duplicate" and by_id["001-copy"]["of"] == "001"
@@ -57,7 +60,7 @@ def test_filter_writes_the_deduplicated_corpus_and_a_decision_per_input_line(tmp
 
 def test_filter_prefers_and_drops_as_asked(tmp_path, seeds_dir):
     rows, feed = _records(seeds_dir)
-    rows[0]["text"] += "\n\nسطر أخير أضافه موقع آخر إلى النص نفسه."  # 000 longer than its copy
+    rows[2]["text"] += "\n\nسطر أخير أضافه موقع آخر إلى النص نفسه."  # 000's copy, read after it, is longer
     day = tmp_path / "day.jsonl"
     day.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     runner = CliRunner()
@@ -66,7 +69,7 @@ def test_filter_prefers_and_drops_as_asked(tmp_path, seeds_dir):
     assert [r["id"] for r in _jsonl(out)][:2] == ["000", "001"]
     out = tmp_path / "long.jsonl"
     assert runner.invoke(app, ["filter", str(day), "-o", str(out), "--prefer", "longest", "-q"]).exit_code == 0
-    assert "000" in [r["id"] for r in _jsonl(out)] and "000-copy" not in [r["id"] for r in _jsonl(out)]
+    assert "000-copy" in [r["id"] for r in _jsonl(out)] and "000" not in [r["id"] for r in _jsonl(out)]
     out = tmp_path / "stories.jsonl"
     res = runner.invoke(app, ["filter", str(day), "-o", str(out), "--drop", "variants", "-q"])
     assert res.exit_code == 0, res.output
@@ -89,11 +92,12 @@ def test_filter_prefers_and_drops_as_asked(tmp_path, seeds_dir):
                 assert decisions[r["id"]]["verdict"] == ("duplicate" if same else "variant")
 
 
-def test_filter_needs_a_place_for_its_decisions_and_an_input(tmp_path, seeds_dir):
+def test_filter_needs_a_place_for_its_decisions_and_an_input(tmp_path, seeds_dir, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     res = runner.invoke(app, ["filter", str(seeds_dir)])
     assert res.exit_code == 2 and "--decisions" in res.stderr
-    assert not (tmp_path / "decisions.jsonl").exists()
+    assert list(tmp_path.iterdir()) == []  # nothing written anywhere unasked
     res = runner.invoke(app, ["filter", "--out", str(tmp_path / "k.jsonl")])
     assert res.exit_code == 2 and "give the input" in res.stderr
     # documents in, records out: a folder is a corpus too
@@ -226,9 +230,10 @@ def test_version_and_outputs_that_agree(tmp_path, seeds_dir):
     assert f"documents" in text and stats["oldest_added"] in text  # ISO dates for people too
 
 
-def test_quiet_runs_print_no_progress_and_the_help_keeps_its_brackets():
+def test_the_help_keeps_its_brackets_and_every_long_command_has_quiet():
     res = CliRunner().invoke(app, ["cluster", "--help"])
-    assert "dedup[dask]" in res.stdout and ".parquet" in res.stdout and "-" in res.stdout
+    shown = " ".join(res.stdout.split())
+    assert "dedup[dask]" in shown and ".parquet" in shown and "- for JSON Lines on standard input" in shown
     for command in (["cluster"], ["report"], ["filter"], ["evaluate"]):
         assert "--quiet" in CliRunner().invoke(app, [*command, "--help"]).stdout
 
@@ -270,3 +275,101 @@ def test_progress_by_stage_on_a_terminal_and_none_when_quiet_or_piped(tmp_path, 
     assert code == 0 and "verify" not in quiet and "5/5" not in quiet
     piped = subprocess.run([sys.executable, "-m", "dedup", "cluster", str(seeds_dir)], capture_output=True, text=True)
     assert piped.returncode == 0 and "verify" not in piped.stderr  # not a terminal: no bars in logs
+
+
+def test_outputs_that_would_destroy_an_input_are_refused(tmp_path, seeds_dir):
+    _, feed = _records(seeds_dir)
+    day = _write(tmp_path / "day.jsonl", feed)
+    runner = CliRunner()
+    for args, said in ((["filter", "--index", str(tmp_path / "i.sqlite"), str(day), "--out", str(day)], "input file"),
+                       (["filter", str(day), "--out", str(day)], "input file"),
+                       (["filter", str(day), "--out", str(tmp_path / "k.jsonl"), "--decisions", str(day)], "input file"),
+                       (["filter", str(day), "--out", str(tmp_path / "k.jsonl"), "--decisions", str(tmp_path / "k.jsonl")],
+                        "same file"),
+                       (["filter", "-", "-", "--out", str(tmp_path / "k.jsonl")], "more than once"),
+                       (["index", "add", str(tmp_path / "i.sqlite"), "-", "-"], "more than once"),
+                       (["filter", "--index", str(tmp_path / "i.sqlite"), "--prefer", "longest", "--decisions",
+                         str(tmp_path / "d.jsonl")], "without --index"),
+                       (["filter", str(day), "--batch", "5", "--out", str(tmp_path / "k.jsonl")], "--index")):
+        res = runner.invoke(app, args, input=feed)
+        assert res.exit_code == 2 and said in res.stderr, (args, res.output)
+        assert day.read_text(encoding="utf-8") == feed
+    assert not (tmp_path / "k.jsonl").exists()
+
+
+def test_nothing_readable_leaves_the_previous_outputs(tmp_path):
+    bad = _write(tmp_path / "bad.jsonl", "{not json\n[1, 2]\n")
+    previous = _write(tmp_path / "prev.jsonl", "previous\n")
+    res = CliRunner().invoke(app, ["filter", str(bad), "--out", str(previous), "-q"])
+    assert res.exit_code == 2 and "no readable articles" in res.stderr
+    assert previous.read_text() == "previous\n" and not (tmp_path / "prev.decisions.jsonl").exists()
+
+
+def test_a_pipe_given_as_the_decisions_file_is_written_not_replaced(tmp_path, seeds_dir):
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "decisions.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    res = CliRunner().invoke(app, ["filter", str(seeds_dir), "--decisions", str(fifo), "-q"])
+    reader.join(timeout=60)
+    assert res.exit_code == 0, res.output
+    assert len(got[0].splitlines()) == 5 and stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_kept_records_are_written_as_they_were_read(tmp_path, seeds_dir):
+    text = (seeds_dir / SEEDS[0]).read_text(encoding="utf-8")
+    rows = [{"uid": 7, "content": text, "site": "a", "date_extracted": "Mon, 20 Jul 2015 10:00:00 +0300",
+             "headline": "h", "extra": {"tags": [1, 2]}},
+            {"uid": 8, "content": text, "site": "b", "date_extracted": "Tue, 14 Jul 2015 09:00:00 +0000"},
+            {"uid": 7, "content": (seeds_dir / SEEDS[2]).read_text(encoding="utf-8"), "site": "c"}]
+    day = _write(tmp_path / "odd.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    res = CliRunner().invoke(app, ["filter", str(day), "--out", str(tmp_path / "k.jsonl"), "-q"])
+    assert res.exit_code == 0, res.output
+    kept = _jsonl(tmp_path / "k.jsonl")
+    assert kept[0] == rows[1]  # the earlier of the copies by the date read, every field as it was
+    assert kept[1] == {**rows[2], "uid": "7#2"}  # an id met twice is renamed, and says so
+    decisions = _jsonl(tmp_path / "k.decisions.jsonl")
+    assert decisions[0]["verdict"] == "duplicate" and decisions[0]["of"] == "8"
+    assert "renamed" in decisions[2]["repaired"][0]
+
+
+def test_record_values_json_does_not_hold_are_written_as_text(tmp_path, seeds_dir):
+    import datetime
+
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    texts = [(seeds_dir / s).read_text(encoding="utf-8") for s in SEEDS[:2]]
+    table = pa.table({"id": ["a", "b"], "text": texts,
+                      "at": [datetime.datetime(2024, 10, 20, 8), datetime.datetime(2024, 10, 20, 9)]})
+    pq.write_table(table, tmp_path / "t.parquet")
+    res = CliRunner().invoke(app, ["filter", str(tmp_path / "t.parquet"), "--out", str(tmp_path / "k.jsonl"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert [r["at"] for r in _jsonl(tmp_path / "k.jsonl")] == ["2024-10-20 08:00:00", "2024-10-20 09:00:00"]
+
+
+def test_dates_are_compared_as_moments():
+    from dedup.corpus import when
+
+    assert when("2015-07-21T01:00:00+03:00") < when("2015-07-20T23:00:00Z")
+    assert when("Tue, 14 Jul 2015 09:00:00 +0000") < when("Mon, 20 Jul 2015 10:00:00 +0300")
+    assert when("2015-07-20") == when("2015-07-20T00:00:00+00:00") == when("1437350400")
+    assert when("") is None and when("yesterday") is None and when("2015") is None
+
+
+def test_hidden_files_are_said_skipped_in_the_decisions(tmp_path, seeds_dir):
+    import shutil as sh
+
+    folder = tmp_path / "in"
+    sh.copytree(seeds_dir, folder)
+    (folder / ".DS_Store").write_bytes(b"\0\1")
+    res = CliRunner().invoke(app, ["filter", str(folder), "--decisions", str(tmp_path / "d.jsonl"), "-q"])
+    assert res.exit_code == 0
+    decisions = _jsonl(tmp_path / "d.jsonl")
+    assert [d["verdict"] for d in decisions].count("skipped") == 1 and len(decisions) == 6
+    assert {d["source"] for d in decisions} == {".DS_Store", *SEEDS}  # one kind of source: the id in the folder
