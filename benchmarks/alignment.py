@@ -10,7 +10,7 @@ the labels hold (``same`` or ``partial``); recall: labelled links predicted, and
 ``same`` links predicted. And the report's *added* marks: a fact marked added
 by one article is wrong when the labels link its sentence to a sentence of the
 other article. Lexical alignment always; with the semantic extra
-installed, also with sentence vectors (:data:`dedup.align.RESCUE` was chosen on
+installed, also with sentence vectors (:data:`dedup.report.align.RESCUE` was chosen on
 the train pairs; the test pairs of 2015-08-09 were not used to choose anything).
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 import time
 
-from dedup.align import align
-from dedup.report import group_report
+from dedup.report.align import align
+from dedup.report.variants import group_report
 
 from .datasets import LABELS, saudinewsnet
 
@@ -82,7 +82,7 @@ def score(records: list[dict], encode=None) -> dict:
 
 
 def run() -> dict:
-    from dedup import semantic
+    from dedup.report import semantic
 
     encoders = {"lexical": None}
     if semantic.available():

@@ -24,7 +24,8 @@ import time
 import numpy as np
 
 import dedup
-from dedup import compare, semantic
+from dedup import compare
+from dedup.report import semantic
 from dedup.metrics import pair_scores
 
 from . import datasets

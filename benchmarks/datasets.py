@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dedup import Article
-from dedup.normalize import tokens
-from dedup.shingle import as_set, jaccard, word_shingles
+from dedup.text.normalize import tokens
+from dedup.match.shingle import as_set, jaccard, word_shingles
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

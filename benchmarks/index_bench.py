@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from dedup.index import Index, IndexSettings, pack_body, prepare
-from dedup.signature import Signer
+from dedup.index.index import Index, IndexSettings, pack_body, prepare
+from dedup.match.signature import Signer
 
 from . import datasets
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dedup.index import MAX_CANDIDATES, Index
+from dedup.index.index import MAX_CANDIDATES, Index
 from dedup.metrics import evaluate
 
 from . import datasets

@@ -6,7 +6,7 @@ Candidate components are made independently of ``dedup``'s own decisions, genero
 a labeller reads every article that could share an event with another: articles of the day
 with at least 20 words, linked when the TF-IDF cosine of their title and first 1,500
 characters is at least 0.2, or that of their titles alone at least 0.4 (words as
-:func:`dedup.normalize.tokens` gives them, terms in more than 30% of the day's articles
+:func:`dedup.text.normalize.tokens` gives them, terms in more than 30% of the day's articles
 ignored); the connected components of two or more articles are the sheet. On the two days
 labelled before (2015-08-02, 2015-08-09) these components hold 98% and 96% of the labelled
 articles. The sheet is written outside the repository: it is derived from SaudiNewsNet, whose
@@ -27,7 +27,7 @@ def components(day: str) -> list[list]:
     from scipy.sparse.csgraph import connected_components
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from dedup.normalize import tokens
+    from dedup.text.normalize import tokens
 
     from .datasets import saudinewsnet
 

@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from dedup import Article, cluster, cluster_articles, compare, read
-from dedup.boilerplate import Boilerplate
-from dedup.features import Corpus
-from dedup.group import group
+from dedup.text.boilerplate import Boilerplate
+from dedup.match.features import Corpus
+from dedup.match.group import group
 from dedup.metrics import evaluate, pair_scores
-from dedup.pipeline import Settings, find_candidates
-from dedup.verify import Thresholds, Verdict, Verifier, classify, similarity
+from dedup.engine.local import Settings, find_candidates
+from dedup.match.verify import Thresholds, Verdict, Verifier, classify, similarity
 
 from . import baselines, datasets
 

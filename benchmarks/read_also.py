@@ -15,8 +15,8 @@ from collections import Counter
 from pathlib import Path
 
 from dedup.metrics import evaluate
-from dedup.pipeline import Settings, cluster
-from dedup.verify import Thresholds
+from dedup.engine.local import Settings, cluster
+from dedup.match.verify import Thresholds
 
 from .datasets import read_also_reposts
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import statistics
 import time
 
-from dedup.boilerplate import Boilerplate
-from dedup.report import build, render
+from dedup.text.boilerplate import Boilerplate
+from dedup.report.variants import build, render
 
 from . import datasets
 
@@ -37,7 +37,7 @@ def run(repeat: int = 7) -> dict:
         "facts": len(report["groups"][0]["facts"]),
         "median_seconds": {k: round(statistics.median(v), 4) for k, v in times.items()},
     }
-    from dedup import semantic
+    from dedup.report import semantic
 
     if semantic.available():
         firsts = [_first_call(arts) for _ in range(3)]
@@ -57,8 +57,8 @@ _FIRST = """
 import json, sys, time
 begin = time.perf_counter()
 from dedup.article import Article
-from dedup.report import build
-from dedup.tfidf import Vectorizer
+from dedup.report.variants import build
+from dedup.report.sentence_tfidf import Vectorizer
 Vectorizer().fit_transform(["a b", "b c"])  # scikit-learn imported: what every report pays
 arts = [Article(**a) for a in json.load(sys.stdin)]
 start = time.perf_counter()

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.normalize import normalize, tokens
-from dedup.shingle import as_set, text_shingles, word_shingles
-from dedup.signature import Signer
+from dedup.text.normalize import normalize, tokens
+from dedup.match.shingle import as_set, text_shingles, word_shingles
+from dedup.match.signature import Signer
 
 from . import datasets
 

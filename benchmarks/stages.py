@@ -31,7 +31,8 @@ def _status(key: str) -> int:
 
 def main() -> None:
     import dedup
-    from dedup import pipeline, verify
+    from dedup.engine import local as pipeline
+    from dedup.match import verify
 
     path = sys.argv[1]
     jobs = int(sys.argv[sys.argv.index("--jobs") + 1]) if "--jobs" in sys.argv else None

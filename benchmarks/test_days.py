@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from dedup.metrics import evaluate, pair_scores
-from dedup.model import MODEL_FILE
-from dedup.pipeline import Settings, cluster_articles
-from dedup.verify import Thresholds
+from dedup.match.model import MODEL_FILE
+from dedup.engine.local import Settings, cluster_articles
+from dedup.match.verify import Thresholds
 
 from .datasets import TEST_EVENT_DAYS, event_labels, saudinewsnet
 

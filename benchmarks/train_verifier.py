@@ -21,12 +21,12 @@ from importlib import metadata
 import numpy as np
 
 from dedup import read
-from dedup.boilerplate import strip_corpus
-from dedup.features import Corpus
+from dedup.text.boilerplate import strip_corpus
+from dedup.match.features import Corpus
 from dedup.metrics import evaluate
-from dedup.model import EVIDENCE, MODEL_FILE, SameStoryModel
-from dedup.pipeline import Settings, cluster_articles, find_candidates
-from dedup.verify import Thresholds, Verifier
+from dedup.match.model import EVIDENCE, MODEL_FILE, SameStoryModel
+from dedup.engine.local import Settings, cluster_articles, find_candidates
+from dedup.match.verify import Thresholds, Verifier
 
 from .datasets import TRAIN_EVENT_DAYS, DEV_EVENT_DAY, event_labels, saudinewsnet
 
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     payload = model.as_dict()
     MODEL_FILE.parent.mkdir(parents=True, exist_ok=True)
     MODEL_FILE.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")  # for the dev runs
-    from dedup.model import load
+    from dedup.match.model import load
 
     load.cache_clear()
     curve = []

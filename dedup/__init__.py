@@ -1,12 +1,14 @@
 """dedup: duplicate- and variant-story detection for Arabic news."""
 
 from .article import Article, ReadProblem
-from .compare import compare, compare_articles
-from .io import FieldMap, InputError, read
-from .normalize import NormConfig, normalize
-from .pipeline import ClusterResult, Settings, cluster, cluster_articles
-from .report import diff, render as render_report, report
-from .verify import Thresholds, Verdict
+from .match.compare import compare, compare_articles
+from .io.fields import FieldMap
+from .io.read import read
+from .io.walk import InputError
+from .text.normalize import NormConfig, normalize
+from .engine.local import ClusterResult, Settings, cluster, cluster_articles
+from .report.variants import diff, render as render_report, report
+from .match.verify import Thresholds, Verdict
 
 __version__ = "0.1.0"
 

@@ -27,7 +27,7 @@ class Article:
     meta:
         Anything else the reader found (URL, author, extra columns).
     clean:
-        Body with boilerplate removed (set by :mod:`dedup.boilerplate`).
+        Body with boilerplate removed (set by :mod:`dedup.text.boilerplate`).
     removed:
         ``(start, end, reason)`` spans of ``text`` that boilerplate removal dropped.
     kept:

@@ -1,6 +1,6 @@
 """The deduplicated corpus: which articles a grouping keeps, and a decision for every input record.
 
-Sits after grouping (:mod:`dedup.pipeline`): ``dedup filter PATH... --out FILE`` groups the input,
+Sits after grouping (:mod:`dedup.engine.local`): ``dedup filter PATH... --out FILE`` groups the input,
 then reads it again, in order, writing each kept article as a JSON Lines record and each record's
 decision (kept, or the duplicate / variant of a kept one, or unreadable) to the decisions file.
 The second read streams: the articles' texts are not held between the two.
@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 from .article import Article, ReadProblem
-from .io import FieldMap, read
+from .io.fields import FieldMap
+from .io.read import read
 
 #: Which article of a duplicate set (or, dropping variants, of a story) is kept.
 PREFER = ("earliest", "first", "longest")
@@ -86,7 +87,7 @@ class Choice:
 
 
 def choose(result, prefer: str = "earliest", drop: str = "duplicates") -> list[Choice]:
-    """For each article of ``result`` (a :class:`~dedup.pipeline.ClusterResult`), whether it is kept.
+    """For each article of ``result`` (a :class:`~dedup.engine.local.ClusterResult`), whether it is kept.
 
     Dropping duplicates, each duplicate set (an article and its copies) keeps one article; dropping
     variants, each story (a group) keeps one. The one kept is the earliest published (an undated

@@ -2,8 +2,8 @@
 (:class:`Settings`), the result (:class:`ClusterResult`), and the failure of an engine that cannot
 run (:class:`EngineError`).
 
-Sits below the engines: the local one (:mod:`dedup.pipeline`, :mod:`dedup.parallel`) and the Dask
-one (:mod:`dedup.dask_engine`) both import it, and neither imports the other's types.
+Sits below the engines: the local one (:mod:`dedup.engine.local`, :mod:`dedup.engine.processes`) and the Dask
+one (:mod:`dedup.engine.dask`) both import it, and neither imports the other's types.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .article import Article, ReadProblem
-from .candidates import MAX_POSTINGS
-from .group import Group
-from .verify import Thresholds, Verdicts
+from .match.candidates import MAX_POSTINGS
+from .match.group import Group
+from .match.verify import Thresholds, Verdicts
 
 
 class EngineError(RuntimeError):

@@ -110,7 +110,7 @@ def clustering_from_groups(groups: Sequence[Sequence[Hashable]]) -> dict:
 def clustering_from_pairs(items: Sequence[Hashable], same: Sequence[tuple[Hashable, Hashable]]) -> dict:
     """Connected components of ``same`` pairs over ``items``: ``{item: the component's first item}``
     (first in the order of ``items``)."""
-    from .group import components
+    from .match.group import components
 
     position = {item: k for k, item in enumerate(items)}
     labels = components(len(position), [(position[a], position[b]) for a, b in same]).tolist()

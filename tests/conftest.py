@@ -54,9 +54,9 @@ def location(request, tmp_path):
 @pytest.fixture(scope="session")
 def seeds_corpus(seeds_dir):
     """The seeds read, stripped of boilerplate fitted on them, and their features fitted."""
-    from dedup.boilerplate import Boilerplate
-    from dedup.features import Corpus
-    from dedup.io import read
+    from dedup.text.boilerplate import Boilerplate
+    from dedup.match.features import Corpus
+    from dedup.io.read import read
 
     articles = list(read([str(seeds_dir)]))
     cleaner = Boilerplate().fit(a.text for a in articles)

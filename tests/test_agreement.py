@@ -9,9 +9,9 @@ from dataclasses import replace
 import pytest
 
 from dedup import Article
-from dedup.compare import compare_articles
-from dedup.index import Index
-from dedup.pipeline import Settings, cluster_articles
+from dedup.match.compare import compare_articles
+from dedup.index.index import Index
+from dedup.engine.local import Settings, cluster_articles
 
 from .conftest import ROOT, saudinewsnet_records
 

@@ -1,7 +1,7 @@
 from dedup.article import Article
-from dedup.boilerplate import Boilerplate, strip_corpus
-from dedup.io import read
-from dedup.normalize import normalize
+from dedup.text.boilerplate import Boilerplate, strip_corpus
+from dedup.io.read import read
+from dedup.text.normalize import normalize
 
 BODY = "\n\n".join(
     [
@@ -98,7 +98,7 @@ def test_clean_offsets_map_back_to_the_original_text():
 
 
 def test_clean_text_is_rebuilt_from_its_kept_segments(seeds_dir):
-    from dedup.boilerplate import Boilerplate, rebuild_clean
+    from dedup.text.boilerplate import Boilerplate, rebuild_clean
 
     from .conftest import saudinewsnet_records
 

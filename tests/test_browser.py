@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from dedup import Article, cluster
-from dedup.render_html import render
-from dedup.report import build, from_result
+from dedup.report.html import render
+from dedup.report.variants import build, from_result
 
 pytestmark = pytest.mark.browser
 
@@ -130,7 +130,7 @@ def _eight_outlets():
 
     arts = [Article(str(r["id"]), r["content"], title=r["title"], outlet=r["source"], published=r["date_extracted"][:16])
             for r in saudinewsnet_records("2015-07-22")]
-    from dedup.pipeline import Settings, cluster_articles
+    from dedup.engine.local import Settings, cluster_articles
 
     result = cluster_articles(arts, Settings(), jobs=1)
     number, group = next((k, g) for k, g in enumerate(result.groups, 1)
@@ -139,8 +139,8 @@ def _eight_outlets():
 
 
 def test_a_group_of_eight_outlets_is_a_matrix_with_a_header_and_no_chrome_as_facts(browser, tmp_path):
-    from dedup.boilerplate import CHROME_LINES
-    from dedup.normalize import normalize
+    from dedup.text.boilerplate import CHROME_LINES
+    from dedup.text.normalize import normalize
 
     result, number = _eight_outlets()
     report = from_result(result, [number])

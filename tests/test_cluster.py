@@ -132,8 +132,8 @@ def test_planted_reposts_recovered_exactly_on_saudinewsnet():
 
 @pytest.mark.slow
 def test_same_groups_and_evidence_for_any_number_of_jobs():
-    from dedup import parallel
-    from dedup.formats import to_json
+    from dedup.engine import processes as parallel
+    from dedup.io.formats import to_json
 
     records = saudinewsnet_records(limit=2600)
     assert len(records) >= parallel.MIN_PARALLEL  # the pool is used for stripping and analyzing
@@ -147,7 +147,7 @@ def test_same_groups_and_evidence_for_any_number_of_jobs():
     assert to_json(two, explain=True) == to_json(one, explain=True)
     # without the text (what `dedup cluster` does unless --explain): the same groups and
     # pairs, articles keep their metadata and the first line of the clean body
-    from dedup.formats import to_table
+    from dedup.io.formats import to_table
 
     for jobs in (1, 2):
         light = cluster_articles(articles(), jobs=jobs, keep_text=False)
@@ -161,7 +161,7 @@ def test_same_groups_and_evidence_for_any_number_of_jobs():
 def test_the_garbage_collector_is_off_during_a_job_and_restored_after(seeds_dir):
     import gc
 
-    from dedup import pipeline
+    from dedup.engine import local as pipeline
 
     seen = []
     real = pipeline._cluster_articles
@@ -199,8 +199,9 @@ def _records_file(tmp_path, n: int, bad_at: tuple[int, ...]) -> tuple:
 @pytest.mark.parametrize("reader", ["processes", "processes, read twice", "this process, read twice"])
 @pytest.mark.slow
 def test_a_large_input_is_read_twice_in_batches_with_the_same_groups(tmp_path, monkeypatch, reader):
-    from dedup import parallel, pipeline
-    from dedup.formats import to_json
+    from dedup.engine import processes as parallel
+    from dedup.engine import local as pipeline
+    from dedup.io.formats import to_json
 
     path, records = _records_file(tmp_path, 2600, bad_at=(10, 2300))
     assert len(records) > parallel.MIN_PARALLEL
@@ -233,10 +234,10 @@ def test_a_large_input_is_read_twice_in_batches_with_the_same_groups(tmp_path, m
 
 
 def test_the_second_reading_holds_few_texts_at_once(tmp_path, monkeypatch):
-    from dedup import parallel
-    from dedup.boilerplate import Boilerplate
-    from dedup.io import read
-    from dedup.signature import Signer
+    from dedup.engine import processes as parallel
+    from dedup.text.boilerplate import Boilerplate
+    from dedup.io.read import read
+    from dedup.match.signature import Signer
 
     path, _ = _records_file(tmp_path, 2400, bad_at=())
     monkeypatch.setattr(parallel, "STREAM_BATCH", 50)
@@ -262,10 +263,11 @@ def test_the_second_reading_holds_few_texts_at_once(tmp_path, monkeypatch):
 def test_an_input_that_changes_between_readings_is_refused(tmp_path):
     import pytest
 
-    from dedup import parallel
-    from dedup.boilerplate import Boilerplate
-    from dedup.io import InputError, read
-    from dedup.signature import Signer
+    from dedup.engine import processes as parallel
+    from dedup.text.boilerplate import Boilerplate
+    from dedup.io.read import read
+    from dedup.io.walk import InputError
+    from dedup.match.signature import Signer
 
     path, _ = _records_file(tmp_path, 300, bad_at=())
     readings = iter([list(read([str(path)])), list(read([str(path)]))[:-1]])
@@ -275,10 +277,10 @@ def test_an_input_that_changes_between_readings_is_refused(tmp_path):
 
 
 def test_an_input_that_fits_the_hold_is_read_once_with_the_same_analyses(tmp_path, monkeypatch):
-    from dedup import parallel
-    from dedup.boilerplate import Boilerplate
-    from dedup.io import read
-    from dedup.signature import Signer
+    from dedup.engine import processes as parallel
+    from dedup.text.boilerplate import Boilerplate
+    from dedup.io.read import read
+    from dedup.match.signature import Signer
 
     path, _ = _records_file(tmp_path, 2400, bad_at=())
     monkeypatch.setattr(parallel, "STREAM_BATCH", 50)
@@ -308,7 +310,7 @@ class _ChangesTheInput:
     """A boilerplate cleaner that, once fitted (between the two readings), rewrites the input."""
 
     def __init__(self, path, change) -> None:
-        from dedup.boilerplate import Boilerplate
+        from dedup.text.boilerplate import Boilerplate
 
         self.inner, self.path, self.change = Boilerplate(), path, change
 
@@ -323,9 +325,11 @@ class _ChangesTheInput:
 
 @pytest.mark.parametrize("change", ["drop a line", "rename an id"])
 def test_an_input_read_in_pieces_that_changes_between_readings_is_refused(tmp_path, change):
-    from dedup import parallel
-    from dedup.io import FieldMap, InputError, plan_pieces
-    from dedup.signature import Signer
+    from dedup.engine import processes as parallel
+    from dedup.io.fields import FieldMap
+    from dedup.io.pieces import plan_pieces
+    from dedup.io.walk import InputError
+    from dedup.match.signature import Signer
 
     path, records = _records_file(tmp_path, 300, bad_at=())
     original = path.read_bytes()
@@ -354,8 +358,9 @@ def test_an_input_read_in_pieces_that_changes_between_readings_is_refused(tmp_pa
 
 @pytest.mark.slow
 def test_a_large_folder_read_in_pieces_by_the_processes_gives_the_one_job_groups(tmp_path, monkeypatch):
-    from dedup import parallel, pipeline
-    from dedup.formats import to_json
+    from dedup.engine import processes as parallel
+    from dedup.engine import local as pipeline
+    from dedup.io.formats import to_json
 
     folder = tmp_path / "articles"
     folder.mkdir()

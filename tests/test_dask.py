@@ -13,8 +13,8 @@ pytest.importorskip("distributed", reason="the Dask engine tests need the test e
 from distributed import Client, LocalCluster  # noqa: E402
 
 from dedup import cluster  # noqa: E402
-from dedup.formats import to_json  # noqa: E402
-from dedup.io import FieldMap  # noqa: E402
+from dedup.io.formats import to_json  # noqa: E402
+from dedup.io.fields import FieldMap  # noqa: E402
 
 from .conftest import ROOT, saudinewsnet_records  # noqa: E402
 
@@ -47,8 +47,8 @@ def snn_day(tmp_path_factory):
 
 
 def _dask(paths, client, **kw):
-    from dedup.dask_engine import cluster_dask
-    from dedup.pipeline import Settings
+    from dedup.engine.dask import cluster_dask
+    from dedup.engine.local import Settings
 
     return cluster_dask([str(p) for p in paths], Settings(), kw.pop("fields", FieldMap()), scheduler=client,
                         keep_text=True, **kw)
@@ -64,8 +64,8 @@ def test_seeds_same_output_as_local_engine_across_partitions(seeds_dir, client):
 
 @pytest.mark.slow
 def test_saudinewsnet_days_same_groups_and_evidence(snn_file, client, monkeypatch):
-    from dedup import dask_engine
-    from dedup.io import plan_pieces
+    from dedup.engine import dask as dask_engine
+    from dedup.io.pieces import plan_pieces
 
     monkeypatch.setattr(dask_engine, "PIECE_BYTES", 1 << 20)  # the file read by several tasks
     assert len(plan_pieces([str(snn_file)], dask_engine.PIECE_BYTES)) > 2
@@ -144,7 +144,7 @@ def test_parquet_output_and_input_round_trip(seeds_dir, tmp_path):
     assert sorted(map(sorted, by_group.values())) == [["000", "001", "004"], ["002"], ["003"]]
     # the same articles as a Parquet input file give the same groups
     table = tmp_path / "articles.parquet"
-    from dedup.parquet import write_rows
+    from dedup.io.parquet import write_rows
 
     write_rows([{"id": p.name, "text": p.read_text(encoding="utf-8")} for p in sorted(seeds_dir.iterdir())], table,
                ["id", "text"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dedup.group import group, group_verdicts
-from dedup.pipeline import Settings
-from dedup.verify import Measures, Verdict, Verdicts, Verifier
+from dedup.match.group import group, group_verdicts
+from dedup.engine.local import Settings
+from dedup.match.verify import Measures, Verdict, Verdicts, Verifier
 
 
 def _v(relation: str, similarity: float) -> Verdict:
@@ -93,7 +93,7 @@ def test_grouping_a_store_equals_grouping_its_verdicts_as_objects(seeds_verified
 
 
 def test_verifying_in_chunks_gives_the_verdicts_of_one_batch(seeds_verified, monkeypatch):
-    from dedup import verify
+    from dedup.match import verify
 
     _, verifier, store = seeds_verified
     monkeypatch.setattr(verify, "CHUNK", 3)
@@ -102,7 +102,7 @@ def test_verifying_in_chunks_gives_the_verdicts_of_one_batch(seeds_verified, mon
 
 
 def test_chunks_in_order_are_joined_without_dropping_rows(seeds_verified, monkeypatch):
-    from dedup import verify
+    from dedup.match import verify
 
     _, verifier, store = seeds_verified
     monkeypatch.setattr(verify, "CHUNK", 3)
@@ -128,7 +128,7 @@ def test_merging_a_small_store_into_a_large_one_equals_joining_them(seeds_verifi
 
 
 def test_duplicate_sets_are_named_by_their_lowest_member():
-    from dedup.group import UnionFind, duplicate_roots
+    from dedup.match.group import UnionFind, duplicate_roots
 
     rng = np.random.default_rng(8)
     n = 300

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from dedup import Article, read
 from dedup.cli import app
-from dedup.compare import compare_articles
-from dedup.index import Index, IndexError_, IndexSettings, IndexUnavailable
+from dedup.match.compare import compare_articles
+from dedup.index.index import Index, IndexError_, IndexSettings, IndexUnavailable
 
 from .conftest import saudinewsnet_records
 from .redis_server import RedisServer
@@ -101,7 +101,7 @@ def test_an_index_made_with_the_earlier_word_hash_is_refused(tmp_path):
     # indexes stored before the word hash was recorded hashed words with xxh3 of their UTF-8
     path = str(tmp_path / "old.sqlite")
     Index.open(path, create=True).close()
-    from dedup.store_sqlite import SqliteStore
+    from dedup.index.sqlite import SqliteStore
 
     store = SqliteStore(path)
     meta = store.get_meta()
@@ -118,7 +118,7 @@ def test_missing_index(tmp_path):
 
 
 def test_remove_and_prune_by_age(location, monkeypatch):
-    import dedup.index as index_module
+    import dedup.index.index as index_module
 
     clock = [1_000_000.0]
     monkeypatch.setattr(index_module.time, "time", lambda: clock[0])
@@ -178,7 +178,7 @@ def test_concurrent_workers_do_not_double_insert_one_story(location):
 KILL_SCRIPT = """
 import sys
 from dedup import Article
-from dedup.index import Index
+from dedup.index.index import Index
 ix = Index.open(sys.argv[1])
 n = 0
 while True:
@@ -265,7 +265,7 @@ def test_cli_index_roundtrip_and_filter(tmp_path, seeds_dir, monkeypatch):
 
 
 def test_candidates_capped_to_those_sharing_most_buckets():
-    from dedup.index import _closest
+    from dedup.index.index import _closest
 
     buckets = [["a", "b", "c"], ["b", "c"], ["c"], ["d"]]
     assert _closest(buckets, limit=2) == ["b", "c"]  # c in 3 buckets, b in 2

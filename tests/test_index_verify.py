@@ -1,5 +1,5 @@
 """The index decides as `dedup compare` does: each (incoming, candidate) pair verified by
-dedup.compare.compare_many, on SQLite and Redis alike; indexes of format 2 still answer."""
+dedup.match.compare.compare_many, on SQLite and Redis alike; indexes of format 2 still answer."""
 
 import json
 import sqlite3
@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from dedup import Article, read
 from dedup.cli import app
-from dedup.compare import compare_articles, compare_many
-from dedup.index import FORMAT, Index, IndexSettings, prepare
+from dedup.match.compare import compare_articles, compare_many
+from dedup.index.index import FORMAT, Index, IndexSettings, prepare
 
 from .conftest import saudinewsnet_records
 from .test_index import RETOLD, STORY

@@ -3,7 +3,10 @@ import json
 
 import pytest
 
-from dedup.io import FieldMap, InputError, decode, read, read_one
+from dedup.io.encoding import decode
+from dedup.io.fields import FieldMap
+from dedup.io.read import read, read_one
+from dedup.io.walk import InputError
 
 ARABIC = "قال وزير الخارجية إن المفاوضات ستعقد في الدوحة خلال أيام."
 
@@ -120,9 +123,9 @@ def test_records_files_read_alike_streamed_or_whole(tmp_path, monkeypatch, encod
     # UTF-8 is decoded as it is read, in chunks; a 7-byte chunk cuts Arabic letters in two
     import gzip
 
-    import dedup.io
+    import dedup.io.files
 
-    monkeypatch.setattr(dedup.io, "_CHUNK", 7)
+    monkeypatch.setattr(dedup.io.files, "_CHUNK", 7)
     rows = [{"id": k, "content": f"{ARABIC} رقم {k}\r\nسطر ثان", "title": "عنوان"} for k in range(40)]
     data = bom + "\r\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode(encoding)
     f = tmp_path / ("feed.jsonl.gz" if gz else "feed.jsonl")
@@ -130,18 +133,18 @@ def test_records_files_read_alike_streamed_or_whole(tmp_path, monkeypatch, encod
     arts, problems = _read([f])
     assert problems == []
     assert [(a.id, a.text, a.title) for a in arts] == [(str(r["id"]), r["content"], r["title"]) for r in rows]
-    with dedup.io._open_records(f) as handle:
+    with dedup.io.files._open_records(f) as handle:
         assert isinstance(handle, io.TextIOWrapper) == (encoding == "utf-8")  # streamed, not held whole
 
 
 def test_the_utf8_check_of_a_file_is_made_once_until_the_file_changes(tmp_path, monkeypatch):
     import os
 
-    import dedup.io
+    import dedup.io.files
 
     checks = []
-    real = dedup.io._check_utf8
-    monkeypatch.setattr(dedup.io, "_check_utf8", lambda path, opener: checks.append(path) or real(path, opener))
+    real = dedup.io.files._check_utf8
+    monkeypatch.setattr(dedup.io.files, "_check_utf8", lambda path, opener: checks.append(path) or real(path, opener))
     f = tmp_path / "feed.jsonl"
     f.write_text(json.dumps({"id": 1, "content": ARABIC}, ensure_ascii=False) + "\n", encoding="utf-8")
     for _ in range(3):  # a large input is read twice (and its start once more)
@@ -151,7 +154,7 @@ def test_the_utf8_check_of_a_file_is_made_once_until_the_file_changes(tmp_path, 
     os.utime(f, ns=(os.stat(f).st_atime_ns, os.stat(f).st_mtime_ns + 10**9))
     arts, problems = _read([f])
     assert len(checks) == 2 and problems == [] and arts[0].text == ARABIC
-    with dedup.io._open_records(f) as handle:  # no longer UTF-8: decoded whole
+    with dedup.io.files._open_records(f) as handle:  # no longer UTF-8: decoded whole
         assert not isinstance(handle, io.TextIOWrapper)
 
 
@@ -178,7 +181,8 @@ def _mixed_input(tmp_path):
 
 @pytest.mark.parametrize("size", [160, 300, 1 << 20])  # the packed file (150 bytes) is one piece
 def test_pieces_read_in_order_are_the_input_as_read_whole(tmp_path, size):
-    from dedup.io import UniqueIds, plan_pieces, read_piece
+    from dedup.io.pieces import plan_pieces, read_piece
+    from dedup.io.read import UniqueIds
 
     folder = _mixed_input(tmp_path)
     want, want_problems = _read([folder])
@@ -200,7 +204,7 @@ def test_pieces_read_in_order_are_the_input_as_read_whole(tmp_path, size):
 
 
 def test_a_large_records_file_that_cannot_be_cut_is_not_given_in_pieces(tmp_path):
-    from dedup.io import plan_pieces
+    from dedup.io.pieces import plan_pieces
 
     folder = _mixed_input(tmp_path)
     assert plan_pieces([str(folder)], 150) is not None  # the CSV and the packed file fit in a piece

@@ -181,7 +181,7 @@ def test_agreements_are_the_share_of_equal_slots(way):
 
 
 def test_bucket_pairs_follow_the_bucket_rule_for_small_and_large_buckets(way):
-    from dedup.candidates import MAX_BUCKET_PAIRS, bucket_pairs
+    from dedup.match.candidates import MAX_BUCKET_PAIRS, bucket_pairs
 
     rng = np.random.default_rng(9)
     docs = np.arange(300, dtype=np.int64)
@@ -255,7 +255,7 @@ def test_cross_links_checks_the_pairs_the_linkage_rule_names(way):
 
 
 def test_pairs_made_range_by_range_are_the_pairs_made_at_once(way, monkeypatch):
-    from dedup import candidates
+    from dedup.match import candidates
 
     rng = np.random.default_rng(9)
     # 300 documents in 40 stories of many near-identical copies: big buckets, shared keywords
@@ -372,7 +372,7 @@ def job_calls():
         mp.setattr(kernels, "_pick", recording)
         cluster_articles(articles, Settings(), jobs=1)
         if "table_insert" not in calls:  # the process's lexicon knew every word (read by earlier tests):
-            from dedup.lexicon import Lexicon  # a new one learns them
+            from dedup.text.lexicon import Lexicon  # a new one learns them
 
             Lexicon().term_ids([w for a in articles[:20] for w in a.text.split()])
     return calls
@@ -398,7 +398,7 @@ def test_plain_loops_call_plain_loops_and_say_nothing():
     import warnings
 
     plain = kernels._plain
-    assert plain.__name__ == "dedup._plain_loops" and sys.modules[plain.__name__] is plain
+    assert plain.__name__ == "dedup.kernels._plain_loops" and sys.modules[plain.__name__] is plain
     assert all(not hasattr(getattr(plain, name), "signatures") for name in dir(plain)
                if callable(getattr(plain, name)) and getattr(getattr(plain, name), "__module__", "") == plain.__name__)
     assert plain._row_cosines.__globals__["_row_dot"] is plain._row_dot  # the nested calls are plain too
@@ -407,7 +407,7 @@ def test_plain_loops_call_plain_loops_and_say_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the hashes' wrapping multiplications: no overflow warning
         got = kernels.code_hashes(codes, words[:, 0].copy(), words[:, 1].copy())
-    from dedup.lexicon import word_hashes
+    from dedup.text.lexicon import word_hashes
 
     assert got.tolist() == word_hashes("أعلنت وزارة الصحة السعودية".split()).tolist()
 
@@ -449,9 +449,9 @@ from dedup import kernels
 rng = np.random.default_rng(0)
 pairs = rng.integers(0, 100, (50, 2)).astype(np.int64)
 small = kernels.agreements(rng.integers(0, 4, (100, 128)).astype(np.uint32), pairs)  # 12,900 elements
-print("after the small call, compiled loops imported:", "dedup.loops" in sys.modules)
+print("after the small call, compiled loops imported:", "dedup.kernels.loops" in sys.modules)
 large = kernels.agreements(rng.integers(0, 4, (1000, 128)).astype(np.uint32), pairs)  # 128,100 elements
-loop = sys.modules["dedup.loops"]._agreements
+loop = sys.modules["dedup.kernels.loops"]._agreements
 print("after the large call:", len(loop.signatures), "compiled,", sum(loop.stats.cache_hits.values()), "from the cache")
 """
 

@@ -3,12 +3,13 @@ import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup import kernels, lexicon
+from dedup import kernels
+from dedup.text import lexicon
 import pytest
 
-from dedup.lexicon import KIND_SHIFT, NUMBER, RARE, Lexicon, _kind_and_stem, kind_starts, stem_id, word_hashes
-from dedup.normalize import light_stem, normalize, word_spans
-from dedup.shingle import text_shingles, word_shingles
+from dedup.text.lexicon import KIND_SHIFT, NUMBER, RARE, Lexicon, _kind_and_stem, kind_starts, stem_id, word_hashes
+from dedup.text.normalize import light_stem, normalize, word_spans
+from dedup.match.shingle import text_shingles, word_shingles
 
 WORDS = ["والحكومة", "الحكومة", "حكومة", "قال", "وزير", "الخارجية", "2024", "وزير"]
 

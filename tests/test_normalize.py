@@ -4,8 +4,8 @@ from hypothesis import strategies as st
 
 import importlib
 
-n = importlib.import_module("dedup.normalize")  # the package re-exports the function under the same name
-from dedup.normalize import NormConfig, normalize, words_at
+n = importlib.import_module("dedup.text.normalize")  # the package re-exports the function under the same name
+from dedup.text.normalize import NormConfig, normalize, words_at
 
 RULES = [
     (n.nfkc, "ﻻ ﷲ", "لا الله"),
@@ -103,7 +103,7 @@ def test_words_of_each_sentence_are_the_words_starting_inside_it(seeds_dir):
     import numpy as np
 
     from .conftest import saudinewsnet_records
-    from dedup.segment import sentences
+    from dedup.text.segment import sentences
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
     texts += [r["content"] for r in saudinewsnet_records(limit=300)]

@@ -10,11 +10,13 @@ import threading
 
 from typer.testing import CliRunner
 
-import dedup.io
+import dedup.io.files
 from dedup import cluster
 from dedup.cli import app
-from dedup.encoding import decode_report
-from dedup.io import FieldMap, UniqueIds, plan_pieces, read, read_piece
+from dedup.io.encoding import decode_report
+from dedup.io.fields import FieldMap
+from dedup.io.pieces import plan_pieces, read_piece
+from dedup.io.read import UniqueIds, read
 
 from .conftest import saudinewsnet_records
 
@@ -109,7 +111,7 @@ def test_faults_of_a_records_file_are_reported_line_by_line_up_to_a_bound(tmp_pa
     assert [p.source for p in problems] == [f"{f}:{k}" for k in range(4, 24, 2)] + [str(f)]
     assert all(p.kept for p in problems)
     assert "3 more line(s)" in problems[-1].problem
-    with dedup.io._open_records(f) as handle:  # streamed, not held whole
+    with dedup.io.files._open_records(f) as handle:  # streamed, not held whole
         assert isinstance(handle, io.TextIOWrapper) and handle.errors == "surrogateescape"
 
 
@@ -242,7 +244,7 @@ def test_fifos_devices_and_huge_documents_are_reported_not_read(tmp_path, monkey
     (folder / "big.txt").write_bytes(STORY.encode() * 4)
     zero = tmp_path / "zero.txt"
     zero.symlink_to("/dev/zero")
-    monkeypatch.setattr(dedup.io, "MAX_DOCUMENT_BYTES", len(STORY.encode()) * 3)
+    monkeypatch.setattr(dedup.io.files, "MAX_DOCUMENT_BYTES", len(STORY.encode()) * 3)
     arts, problems = _within(10, lambda: _read([folder, zero, folder / "pipe.jsonl"]))
     assert [a.id for a in arts] == ["a.txt"]
     assert [(p.source, p.problem) for p in problems] == [

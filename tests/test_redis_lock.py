@@ -12,8 +12,8 @@ import time
 import pytest
 
 from dedup import Article
-from dedup import store_redis
-from dedup.index import Index, LockLost
+from dedup.index import redis as store_redis
+from dedup.index.index import Index, LockLost
 
 from .conftest import saudinewsnet_records
 from .redis_server import RedisServer
@@ -22,8 +22,9 @@ from .redis_server import RedisServer
 #: once it holds the write lock and is deciding the batch.
 WORKER = """
 import json, os, signal, sys
-from dedup import Article, store_redis
-from dedup.index import Index
+from dedup import Article
+from dedup.index import redis as store_redis
+from dedup.index.index import Index
 url, feed, prefix, lock_ms, pause = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "pause"
 store_redis.LOCK_MS = lock_ms
 arts = [Article(f"{prefix}-{r['id']}", r["content"], title=r["title"]) for r in map(json.loads, open(feed, encoding="utf-8"))]

@@ -5,9 +5,9 @@ from typer.testing import CliRunner
 
 from dedup import Article, cluster
 from dedup.cli import app
-from dedup.render_html import render as render_html
-from dedup.render_md import render as render_md
-from dedup.report import SCHEMA, build, diff, from_result, numbers, quotes, word_diff
+from dedup.report.html import render as render_html
+from dedup.report.markdown import render as render_md
+from dedup.report.variants import SCHEMA, build, diff, from_result, numbers, quotes, word_diff
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +215,7 @@ def test_cli_report_and_diff(seeds_dir, tmp_path):
 
 def test_diff_api_on_two_articles(seeds_dir):
     files = sorted(seeds_dir.iterdir())
-    from dedup.io import read_one
+    from dedup.io.read import read_one
 
     rep = diff(read_one(files[0]), read_one(files[4]))
     assert rep["groups"][0]["relation"] == "pair"
@@ -240,14 +240,14 @@ def test_the_story_header_names_each_outlet_s_title_time_and_who_came_first():
 
 
 def test_an_article_without_a_title_is_headed_by_its_first_line_when_it_is_headline_short():
-    from dedup.report import headline
+    from dedup.report.variants import headline
 
     assert headline(Article("x", "الصحة تعلن إصابات جديدة\n" + BASE[0])) == "الصحة تعلن إصابات جديدة"
     assert headline(Article("y", " ".join(BASE) + "\n" + BASE[1])) == ""  # a paragraph, not a headline
 
 
 def test_tag_link_and_credit_lines_are_not_facts_but_sentences_that_begin_alike_are():
-    from dedup.boilerplate import is_chrome_sentence
+    from dedup.text.boilerplate import is_chrome_sentence
 
     for chrome in ("سمات اباتشي الطوال القوات المشتركة", "رابط الخبر بصحيفة الوئام: بيان مشترك", "تصوير: محمد علي",
                    "المصدر: واس", "وصف الصورة غير متوفر"):
@@ -264,7 +264,7 @@ def test_tag_link_and_credit_lines_are_not_facts_but_sentences_that_begin_alike_
 
 
 def test_headings_bylines_salutations_and_captions_are_not_facts_but_short_sentences_are():
-    from dedup.boilerplate import is_label_line
+    from dedup.text.boilerplate import is_label_line
 
     for line in ("العلاقات الثنائية", "عين اليوم – أبو ظبي", "ملك الأردن يرحب بولي ولي العهد",
                  "السلام عليكم ورحمة الله وبركاته :", "صاحب الجلالة الملك عبدالله الثاني ابن الحسين حفظه الله"):
@@ -284,7 +284,7 @@ def test_headings_bylines_salutations_and_captions_are_not_facts_but_short_sente
 
 
 def test_a_dateline_glued_to_a_sentence_is_not_part_of_the_fact():
-    from dedup.boilerplate import dateline_length
+    from dedup.text.boilerplate import dateline_length
 
     for text, dateline in (("واس- الرياض: أعلنت وزارة الصحة تسجيل إصابات", "واس- الرياض: "),
                            ("فهد المنجومي- سبق- مكة المكرمة: لقي عامل حتفه أمس", "فهد المنجومي- سبق- مكة المكرمة: ")):
@@ -306,7 +306,7 @@ def test_a_dateline_glued_to_a_sentence_is_not_part_of_the_fact():
 def test_a_fact_told_inside_a_longer_sentence_is_not_called_dropped():
     import importlib
 
-    report_module = importlib.import_module("dedup.report")
+    report_module = importlib.import_module("dedup.report.variants")
     joined = BASE[0].rstrip(".") + " كما " + BASE[1]  # both facts in one sentence of c
     a, b = _art("a", "sabq", BASE[:3]), _art("b", "okaz", BASE[:3])
     c = _art("c", "was", [joined, BASE[2]])
@@ -323,7 +323,7 @@ def test_a_fact_told_inside_a_longer_sentence_is_not_called_dropped():
 def test_a_pair_below_the_lexical_match_is_rescued_only_as_each_other_s_best_partner():
     import numpy as np
 
-    from dedup.align import MATCH, RESCUE, rescued
+    from dedup.report.align import MATCH, RESCUE, rescued
 
     owner = np.array([0, 0, 1, 1, 1])
     lexical = np.full((5, 5), 0.1)
@@ -350,20 +350,20 @@ def test_a_pair_below_the_lexical_match_is_rescued_only_as_each_other_s_best_par
 
 
 def _semantic_installed():
-    from dedup import semantic
+    from dedup.report import semantic
 
     return semantic.available()
 
 
 def test_report_semantic_without_the_extra_is_refused_before_any_work(seeds_dir, tmp_path, monkeypatch):
-    from dedup import semantic
+    from dedup.report import semantic
 
     monkeypatch.setattr(semantic, "_package_dir", lambda: None)  # as where the extra is not installed
 
     def no_work(*args, **kwargs):
         raise AssertionError("the job ran before --semantic was refused")
 
-    monkeypatch.setattr("dedup.pipeline.cluster", no_work)
+    monkeypatch.setattr("dedup.engine.local.cluster", no_work)
     out = tmp_path / "r.html"
     result = CliRunner().invoke(app, ["report", str(seeds_dir), "--semantic", "--out", str(out)])
     assert result.exit_code == 5
@@ -415,7 +415,7 @@ def test_a_fact_told_inside_another_outlet_s_longer_sentence_is_not_called_added
 
 
 def test_different_weekdays_months_and_nationalities_are_disagreements():
-    from dedup.report import details
+    from dedup.report.variants import details
 
     assert details("وقع الحادث يوم الأربعاء لعامل يمني الجنسية") == {"day": ["الأربعاء"], "nationality": ["يمني"]}
     assert details("التقى الوزير نظيره المصري") == {}  # a nationality counts where nationality is spoken of
@@ -445,8 +445,8 @@ def test_a_column_names_its_article_once_when_the_label_is_the_file_name():
 
 
 def test_review_cases_numbers_details_and_datelines():
-    from dedup.boilerplate import dateline_length, is_label_line
-    from dedup.report import details
+    from dedup.text.boilerplate import dateline_length, is_label_line
+    from dedup.report.variants import details
 
     assert numbers("بلغت 4.1 مليون") == numbers("بلغت 4,100,000") == ["4100000"]
     assert numbers("يوم الاثنين") == []  # a weekday, not the number two
@@ -466,7 +466,7 @@ def test_review_cases_numbers_details_and_datelines():
 
 
 def test_one_person_given_two_ranks_is_a_disagreement():
-    from dedup.report import ranks
+    from dedup.report.variants import ranks
 
     assert ranks("وقال المتحدث الرسمي الرائد نايف الشريف إن الفرق باشرت") == [("الرائد", frozenset({"نايف", "الشريف"}))]
     a = _art("a", "x", ["وقال المتحدث الرسمي للدفاع المدني بالعاصمة المقدسة الرائد نايف الشريف إن الفرق باشرت الحادث."])

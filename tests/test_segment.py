@@ -1,6 +1,6 @@
 import pytest
 
-from dedup.segment import sentences
+from dedup.text.segment import sentences
 
 CASES = [
     ("ذهب الوزير. ثم عاد!", ["ذهب الوزير.", "ثم عاد!"]),
@@ -42,7 +42,7 @@ def test_short_comma_sentence_is_not_split():
 
 
 def test_statements_cut_a_sentence_before_each_reporting_participle_clause():
-    from dedup.segment import statements
+    from dedup.text.segment import statements
 
     text = ("قال الوزير إن المفاوضات ستستأنف الأسبوع المقبل في الدوحة، مؤكداً أن بلاده تدعم الوساطة القطرية، "
             "ومشيراً إلى أن وفداً سيصل غداً.")

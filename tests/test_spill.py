@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from dedup import spill as spill_module
+from dedup.engine import spill as spill_module
 from dedup.cli import app
-from dedup.formats import to_json
-from dedup.pipeline import cluster
-from dedup.spill import Spill
+from dedup.io.formats import to_json
+from dedup.engine.local import cluster
+from dedup.engine.spill import Spill
 
 from .conftest import saudinewsnet_records
 
@@ -78,7 +78,7 @@ def test_a_folder_that_cannot_hold_an_array_is_a_clear_error(tmp_path):
     # a file size limit stands in for a full disk: the space is reserved when the array is made
     code = f"""
 import resource, signal, numpy as np
-from dedup.spill import Spill, SpillError
+from dedup.engine.spill import Spill, SpillError
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 16, 1 << 16))
 try:
@@ -104,7 +104,7 @@ def _feed(tmp_path, n: int):
 @pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.slow
 def test_a_job_spilled_to_files_groups_as_one_in_memory(tmp_path, monkeypatch, jobs):
-    from dedup import parallel
+    from dedup.engine import processes as parallel
 
     path = _feed(tmp_path, 2400)  # past MIN_PARALLEL: with two jobs the input is streamed
     monkeypatch.setattr(parallel, "STREAM_BATCH", 200)
@@ -143,10 +143,10 @@ def test_the_command_takes_a_spill_folder_and_refuses_a_missing_one(tmp_path, se
 
 
 def test_pairs_verified_block_by_block_get_the_verdicts_of_pair_order(tmp_path, monkeypatch):
-    from dedup import verify
+    from dedup.match import verify
     from dedup.article import Article
-    from dedup.features import Corpus
-    from dedup.pipeline import Settings, find_candidates
+    from dedup.match.features import Corpus
+    from dedup.engine.local import Settings, find_candidates
 
     records = [r for r in saudinewsnet_records(day="2015-08-0") if r["content"].strip()][:800]
     articles = [Article(str(r["id"]), r["content"], title=r["title"], published=r["date_extracted"][:10])

@@ -1,6 +1,6 @@
 import numpy as np
 
-from dedup.vectors import TermVectors, document_frequencies, merge_frequencies
+from dedup.match.term_vectors import TermVectors, document_frequencies, merge_frequencies
 
 
 def test_frequencies_summed_over_partitions_give_the_corpus_vectors():
@@ -27,7 +27,7 @@ def test_fit_transform_equals_fit_then_transform():
 
 
 def test_counts_made_on_slices_give_the_vectors_of_the_whole():
-    from dedup.vectors import TermCounts
+    from dedup.match.term_vectors import TermCounts
 
     rng = np.random.default_rng(11)
     units = [rng.integers(0, 40, size=rng.integers(0, 10)).astype(np.int64) for _ in range(50)]

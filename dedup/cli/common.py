@@ -14,11 +14,12 @@ from typing import Annotated, Optional
 import typer
 
 from ..article import ReadProblem
-from ..formats import terminal_safe
+from ..io.formats import terminal_safe
 from ..config import ConfigError, load as load_config
-from ..io import FieldMap, InputError, check_fields
+from ..io.fields import FieldMap, check_fields
+from ..io.walk import InputError
 from ..job import EngineError
-from ..verify import Thresholds
+from ..match.verify import Thresholds
 
 app = typer.Typer(
     help="Find duplicate and variant stories in Arabic news, show what each outlet added or dropped, "
@@ -90,7 +91,7 @@ def _problem(p: ReadProblem) -> None:
 
 def _need_semantic() -> None:
     """Refuse, before any work, ``--semantic`` without the extra (exit 5) or with an altered encoder."""
-    from .. import semantic
+    from ..report import semantic
 
     try:
         semantic.verify()
@@ -204,8 +205,8 @@ def _Rate():
 def _job_errors():
     """A grouping job's failures as one message and an exit code: the input (2), or the job
     itself (5: the engine, the spill folder, a lost worker process, memory)."""
-    from ..parallel import WorkerLost
-    from ..spill import SpillError
+    from ..engine.processes import WorkerLost
+    from ..engine.spill import SpillError
 
     try:
         yield
@@ -300,7 +301,7 @@ def _stdin_file() -> str:
     import shutil
     import tempfile
 
-    from ..walk import Labelled
+    from ..io.walk import Labelled
 
     if not _STDIN_DIR:
         folder = tempfile.mkdtemp(prefix="dedup-stdin-")

@@ -13,7 +13,8 @@ from typing import Annotated, Optional
 import typer
 
 from .index_commands import _decide, _index_errors
-from ..io import FieldMap, InputError, check_fields
+from ..io.fields import FieldMap, check_fields
+from ..io.walk import InputError
 from ..job import Settings
 from .common import (ConfigOpt, DateField, DuplicateThreshold, EXIT_INPUT, IdField, MaxDays, MinSimilarity,
                      OutletField, Quiet, TextField, TitleField, _Progress, _check_out,
@@ -119,7 +120,7 @@ def filter_(
 
 def _filter_corpus(paths, out, side, prefer, drop, fields, settings, jobs, quiet) -> None:
     from .. import corpus
-    from ..pipeline import cluster as run
+    from ..engine.local import cluster as run
 
     inputs = _inputs(paths, fields)
     _not_an_input(inputs, out, side)
@@ -170,7 +171,7 @@ def _same_file(a, b) -> bool:
 def _not_an_input(inputs: list, out: Optional[Path], side: Optional[Path]) -> None:
     """Refuse (exit 2), before any work, an output that is one of the input files, or the decisions
     written where the corpus goes: either would destroy what is being read or written."""
-    from ..io import sources
+    from ..io.walk import sources
 
     if out is not None and side is not None and _same_file(out, side):
         _err(f"dedup: --out and --decisions are the same file ({out}): give two files")
@@ -183,8 +184,8 @@ def _not_an_input(inputs: list, out: Optional[Path], side: Optional[Path]) -> No
 
 
 def _filter_index(index, paths, out, side, batch, fields, cfg, decide, quiet=False) -> None:
-    from ..index import Index
-    from ..ingest import filter_lines, read_lines
+    from ..index.index import Index
+    from ..index.ingest import filter_lines, read_lines
 
     def conflict(v, line) -> None:
         if v.verdict == "conflict":
@@ -248,7 +249,7 @@ def _checked_stdin(fields: FieldMap):
     as an article."""
     from itertools import chain, islice
 
-    from ..io import FIELD_SAMPLE, missing_field
+    from ..io.fields import FIELD_SAMPLE, missing_field
 
     head = list(islice(sys.stdin.buffer, FIELD_SAMPLE))
     records = []

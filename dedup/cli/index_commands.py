@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..io import FieldMap, InputError
+from ..io.fields import FieldMap
+from ..io.walk import InputError
 from ..job import Settings
 from .common import (CompareFormat, ConfigOpt, DateField, DuplicateThreshold, EXIT_INPUT, EXIT_OUTPUT,
                      IdField, MaxDays, MinSimilarity, OutletField, PathsArg, TextField,
@@ -33,8 +34,8 @@ EXIT_FULL = 7  # the index's storage is full (disk full, Redis out of memory)
 
 @contextmanager
 def _index_errors():
-    from ..index import IndexBusy, IndexError_, IndexFull, IndexUnavailable
-    from ..ingest import OutputError
+    from ..index.index import IndexBusy, IndexError_, IndexFull, IndexUnavailable
+    from ..index.ingest import OutputError
 
     try:
         yield
@@ -57,7 +58,7 @@ def _index_errors():
 
 
 def _keep_days(value: Optional[float]) -> None:
-    from ..index import check_keep_days
+    from ..index.index import check_keep_days
 
     if value is not None:
         try:
@@ -69,7 +70,7 @@ def _keep_days(value: Optional[float]) -> None:
 
 def _verdict_lines(batches) -> None:
     """Each batch's verdicts on stdout as soon as it is committed; conflicts also on stderr."""
-    from ..ingest import print_batches
+    from ..index.ingest import print_batches
 
     def conflict(v) -> None:
         if v.verdict == "conflict":
@@ -81,7 +82,7 @@ def _verdict_lines(batches) -> None:
 
 
 def _read_inputs(inputs: list[str], fields: FieldMap):
-    from ..io import read
+    from ..io.read import read
 
     return read(inputs, fields, on_problem=_problem)
 
@@ -108,7 +109,7 @@ def index_create(
 
     Example: dedup index create news.sqlite
     """
-    from ..index import Index, IndexSettings
+    from ..index.index import Index, IndexSettings
 
     with _index_errors():
         try:
@@ -145,7 +146,7 @@ def index_add(
 
     Example: dedup index add news.sqlite seeds/
     """
-    from ..index import Index
+    from ..index.index import Index
 
     _keep_days(keep_days)
     cfg = _config(config)
@@ -178,7 +179,7 @@ def index_check(
 
     Example: dedup index check news.sqlite incoming/
     """
-    from ..index import Index
+    from ..index.index import Index
 
     cfg = _config(config)
     fields = _fields(cfg, id_field, text_field, title_field, outlet_field, date_field)
@@ -198,7 +199,7 @@ def index_stats(
 
     Example: dedup index stats news.sqlite
     """
-    from ..index import Index
+    from ..index.index import Index
 
     with _index_errors(), Index.open(path, write=False) as ix:
         stats = ix.stats()
@@ -221,7 +222,7 @@ def index_remove(
 
     Example: dedup index remove news.sqlite 000_fd40320715479528.txt
     """
-    from ..index import Index
+    from ..index.index import Index
 
     with _index_errors(), Index.open(path) as ix:
         typer.echo(json.dumps({"removed": ix.remove(ids)}))
@@ -236,7 +237,7 @@ def index_prune(
 
     Example: dedup index prune news.sqlite --keep-days 30
     """
-    from ..index import Index
+    from ..index.index import Index
 
     _keep_days(keep_days)
     with _index_errors(), Index.open(path) as ix:

@@ -10,8 +10,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..formats import terminal_safe
-from ..io import InputError, read_one
+from ..io.formats import terminal_safe
+from ..io.read import read_one
+from ..io.walk import InputError
 from ..job import Settings
 from .common import (ClusterFormat, CompareFormat, ConfigOpt, DateField, DuplicateThreshold, EXIT_DUPLICATE,
                      EXIT_ENGINE, EXIT_INPUT, EXIT_VARIANT, Engine, IdField, MaxDays,
@@ -53,8 +54,8 @@ def cluster(
 
     Example: dedup cluster seeds/ --explain
     """
-    from ..formats import WRITERS, write_parquet
-    from ..pipeline import cluster as run
+    from ..io.formats import WRITERS, write_parquet
+    from ..engine.local import cluster as run
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="dedup: %(message)s")
     cfg = _config(config)
@@ -62,7 +63,7 @@ def cluster(
     thresholds = _thresholds(cfg, min_similarity, duplicate_threshold, max_days)
     _check_out(out)
     if format is ClusterFormat.parquet:
-        from ..parquet import MissingPyArrow, require
+        from ..io.parquet import MissingPyArrow, require
 
         if out is None:
             _err("dedup: --format parquet writes a file: give it with --out FILE")
@@ -112,7 +113,7 @@ def compare(
     Example: dedup compare seeds/000_fd40320715479528.txt seeds/001_c3ae010b9f71aa12.txt
     """
     thresholds = _thresholds(_config(config), min_similarity, duplicate_threshold, max_days)
-    from ..compare import compare_articles
+    from ..match.compare import compare_articles
 
     try:
         a, b = read_one(file_a, _problem), read_one(file_b, _problem)
@@ -164,8 +165,8 @@ def report(
 
     Example: dedup report seeds/ --format html --out report.html
     """
-    from ..pipeline import cluster as run
-    from ..report import from_result, render
+    from ..engine.local import cluster as run
+    from ..report.variants import from_result, render
 
     cfg = _config(config)
     fields = _fields(cfg, id_field, text_field, title_field, outlet_field, date_field)
@@ -196,7 +197,7 @@ def diff(
 
     Example: dedup diff seeds/000_fd40320715479528.txt seeds/001_c3ae010b9f71aa12.txt --format md
     """
-    from ..report import diff as run, render
+    from ..report.variants import diff as run, render
 
     _check_out(out)
     try:
@@ -232,7 +233,7 @@ def evaluate(
     Example: dedup evaluate seeds/ --labels truth.jsonl
     """
     from ..metrics import evaluate as score, pair_scores, read_labels
-    from ..pipeline import cluster as run
+    from ..engine.local import cluster as run
 
     try:
         groups, pairs = read_labels(str(labels))

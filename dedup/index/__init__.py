@@ -1,0 +1,11 @@
+"""The persistent index an ingest pipeline asks "seen this already?".
+
+:mod:`~dedup.index.index` decides (the same verdict as ``compare``, on the article's stored
+neighbours); :mod:`~dedup.index.store` says what a store keeps and the interface it offers,
+implemented by :mod:`~dedup.index.sqlite` (one file, the default) and :mod:`~dedup.index.redis`
+(shared by many workers); :mod:`~dedup.index.ingest` checks and records a feed batch by batch.
+"""
+
+from .index import Index, IndexSettings, IndexVerdict
+
+__all__ = ["Index", "IndexSettings", "IndexVerdict"]
