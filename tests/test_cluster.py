@@ -206,7 +206,7 @@ def test_a_large_input_is_read_twice_in_batches_with_the_same_groups(tmp_path, m
     path, records = _records_file(tmp_path, 2600, bad_at=(10, 2300))
     assert len(records) > parallel.MIN_PARALLEL
     monkeypatch.setattr(parallel, "STREAM_BATCH", 50)
-    monkeypatch.setattr(pipeline, "PIECE_BYTES", 1 << 18)  # about 80 records a piece
+    monkeypatch.setattr(pipeline, "PROCESS_PIECE_BYTES", 1 << 18)  # about 80 records a piece
     if "twice" in reader:
         monkeypatch.setattr(parallel, "HOLD_CHARS", 0)
     if reader.startswith("this process"):  # as for a file that cannot be cut in pieces
@@ -303,7 +303,7 @@ def test_an_input_that_fits_the_hold_is_read_once_with_the_same_analyses(tmp_pat
     assert np.array_equal(d1.signatures, d2.signatures)
     assert all(np.array_equal(x, y) for x, y in zip(d1.sets, d2.sets))
     assert [an.spans.tolist() for an in d1.analyses] == [an.spans.tolist() for an in d2.analyses]
-    assert parallel._Hold(10).articles() == []  # nothing read, nothing held
+    assert parallel._FirstReading(10).articles() == []  # nothing read, nothing held
 
 
 class _ChangesTheInput:

@@ -67,8 +67,8 @@ def test_saudinewsnet_days_same_groups_and_evidence(snn_file, client, monkeypatc
     from dedup.engine import dask as dask_engine
     from dedup.io.pieces import plan_pieces
 
-    monkeypatch.setattr(dask_engine, "PIECE_BYTES", 1 << 20)  # the file read by several tasks
-    assert len(plan_pieces([str(snn_file)], dask_engine.PIECE_BYTES)) > 2
+    monkeypatch.setattr(dask_engine, "TASK_PIECE_BYTES", 1 << 20)  # the file read by several tasks
+    assert len(plan_pieces([str(snn_file)], dask_engine.TASK_PIECE_BYTES)) > 2
     local = cluster(str(snn_file), fields=FIELDS, jobs=1)
     dask = _dask([snn_file], client, fields=FIELDS, partition_size=300, reducers=3)
     assert sum(len(g.members) > 1 for g in local.groups) > 50  # the days hold many groups

@@ -63,7 +63,7 @@ log = logging.getLogger("dedup")
 FILES_PER_CHUNK = 2000
 
 #: Bytes of a JSON Lines file read by one task (about 20,000 SaudiNewsNet articles).
-PIECE_BYTES = 1 << 26
+TASK_PIECE_BYTES = 1 << 26
 
 
 # --------------------------------------------------------------------- tasks
@@ -104,17 +104,17 @@ def _fit_cleaner(counts: Counter) -> Boilerplate:
 
 
 @dataclass
-class _Analyzed:
+class AnalyzedPart:
     articles: list[Article]
     analyses: list[Analysis]
 
 
-def _analyze(articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int) -> _Analyzed:
+def _analyze(articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int) -> AnalyzedPart:
     stripped = [cleaner.strip(replace(a, removed=[], kept=[])) for a in articles]
-    return _Analyzed(stripped, [analyze(a, LEXICON, shingle_size, min_words) for a in stripped])
+    return AnalyzedPart(stripped, [analyze(a, LEXICON, shingle_size, min_words) for a in stripped])
 
 
-def _frequencies(part: _Analyzed) -> tuple[np.ndarray, np.ndarray, int]:
+def _frequencies(part: AnalyzedPart) -> tuple[np.ndarray, np.ndarray, int]:
     units = Units.concat([an.units for an in part.analyses])
     keys, df = document_frequencies(units)
     return keys, df, len(units)
@@ -139,7 +139,7 @@ class _Features:
     days: np.ndarray
 
 
-def _features(part: _Analyzed, vectorizer: TermVectors, start: int, settings) -> _Features:
+def _features(part: AnalyzedPart, vectorizer: TermVectors, start: int, settings) -> _Features:
     analyses = [Analysis(an.spans, an.units, an.shingles) for an in part.analyses]
     corpus = Corpus(part.articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
     corpus.fit(analyses=analyses, vectorizer=vectorizer)
@@ -382,7 +382,7 @@ def cluster_dask(
             progress(name, total, total)
 
     # a JSON Lines file cut in pieces, so that no one task reads it all
-    chunks = plan_pieces(paths, PIECE_BYTES) or [Piece(files=tuple(c)) for c in _chunks(paths)]
+    chunks = plan_pieces(paths, TASK_PIECE_BYTES) or [Piece(files=tuple(c)) for c in _chunks(paths)]
     with connect(scheduler, workers) as client:
         # 1. read; ids made unique on the client, in reading order
         read = [client.submit(_read_chunk, c, fields) for c in chunks]

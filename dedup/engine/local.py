@@ -20,7 +20,7 @@ from ..io.fields import FieldMap
 from ..io.pieces import plan_pieces
 from ..io.read import read
 from ..match.features import Corpus
-from .processes import (MIN_PARALLEL, PIECE_BYTES, Analyzed, InputChanged, can_fork, default_jobs,
+from .processes import (MIN_PARALLEL, PROCESS_PIECE_BYTES, CorpusAnalysis, InputChanged, can_fork, default_jobs,
                        read_and_analyze, strip_and_analyze, stream_and_analyze)
 from ..match.signature import Signer
 from .spill import IN_MEMORY, Spill
@@ -105,7 +105,7 @@ def cluster_articles(
 
 def _cluster_articles(articles: list[Article], settings: Settings, problems: list[ReadProblem] | None,
                       progress: Callable[[str, int, int], None] | None, jobs: int | None,
-                      keep_text: bool, done: Analyzed | None = None,
+                      keep_text: bool, done: CorpusAnalysis | None = None,
                       timings: dict[str, float] | None = None, spill: Spill = IN_MEMORY) -> ClusterResult:
     """The job on ``articles``; ``done``: their analyses, already made while they were read
     (:func:`~dedup.engine.processes.stream_and_analyze`)."""
@@ -159,7 +159,7 @@ def _cluster_articles(articles: list[Article], settings: Settings, problems: lis
     return ClusterResult(articles, groups, list(problems or []), verdicts, timings)
 
 
-class _Held:
+class _HeldProblems:
     """Problems held back while the start of the input is read: passed on when
     :meth:`release` is called (the input is read once), else forgotten (it is read again)."""
 
@@ -228,7 +228,7 @@ def cluster(
     timings: dict[str, float] = {}
     jobs = jobs or default_jobs()
     spill = Spill(spill_dir)
-    held = _Held(report)
+    held = _HeldProblems(report)
     with without_gc():
         with _timer(timings, "read"):
             first = read(paths, fields, held)
@@ -244,7 +244,7 @@ def cluster(
             del articles
             with _timer(timings, "read+strip+analyze+sign"):
                 try:
-                    pieces = plan_pieces(paths, PIECE_BYTES)
+                    pieces = plan_pieces(paths, PROCESS_PIECE_BYTES)
                     analysis = (Boilerplate(), settings.shingle_size, settings.min_sentence_words,
                                 Signer(settings.num_perm, settings.seed), jobs, progress, spill)
                     if pieces is not None:  # each process reads its own pieces

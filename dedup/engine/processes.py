@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -35,7 +35,31 @@ from ..match.term_vectors import NO_UNITS, TermCounts, Units
 
 #: Below this many articles the pool costs more than it saves.
 MIN_PARALLEL = 2000
-_STATE: dict = {}
+
+
+@dataclass(frozen=True)
+class WorkerState:
+    """What the worker processes of a pool work with: given to the pool when it is made
+    (:class:`_Workers`), and inherited by the forked processes (nothing is sent)."""
+
+    cleaner: Boilerplate
+    shingle_size: int
+    min_words: int
+    signer: Signer
+    keep_text: bool = False
+    articles: list[Article] | None = None  # the corpus, when it is held in memory
+    fields: FieldMap | None = None  # how records are read, when the workers read the input
+    hold: bool = False  # the workers send back whole articles from the first reading
+
+
+#: In a worker process, the state its pool was made with (set by :func:`_start_worker`; never in the job's process).
+_worker: WorkerState | None = None
+
+
+def _start_worker(parent: int, state: WorkerState) -> None:
+    global _worker
+    _worker = state
+    _follow_parent(parent)
 
 
 def default_jobs() -> int:
@@ -53,7 +77,7 @@ def _chunks(n: int, jobs: int) -> list[tuple[int, int]]:
 
 
 def _count(span: tuple[int, int]) -> Counter:
-    return _STATE["cleaner"].count(a.text for a in _STATE["articles"][span[0] : span[1]])
+    return _worker.cleaner.count(a.text for a in _worker.articles[span[0] : span[1]])
 
 
 @dataclass
@@ -79,13 +103,13 @@ class _Chunk:
 
 
 def _strip_and_analyze(span: tuple[int, int]) -> _Chunk:
-    return _analyze_texts([(a.text, a.title) for a in _STATE["articles"][span[0] : span[1]]])
+    return _analyze_texts([(a.text, a.title) for a in _worker.articles[span[0] : span[1]]])
 
 
 def _analyze_texts(items: list[tuple[str, str]]) -> _Chunk:
     """Strip, analyze and sign the articles given as ``(text, title)``."""
-    cleaner, (shingle_size, min_words), signer = _STATE["cleaner"], _STATE["analysis"], _STATE["signer"]
-    keep_text = _STATE["keep_text"]
+    w = _worker
+    cleaner, shingle_size, min_words, signer, keep_text = w.cleaner, w.shingle_size, w.min_words, w.signer, w.keep_text
     stripped, heads, analyses = [], [], []
     for text, title in items:
         clean, removed, kept = cleaner.strip_text(text)
@@ -107,7 +131,7 @@ def _analyze_texts(items: list[tuple[str, str]]) -> _Chunk:
 
 
 def _count_texts(texts: list[str]) -> Counter:
-    return _STATE["cleaner"].count(texts)
+    return _worker.cleaner.count(texts)
 
 
 def return_freed_memory() -> None:
@@ -155,7 +179,7 @@ def _follow_parent(parent: int) -> None:
 
 
 class _Workers:
-    """``jobs`` forked processes (they inherit :data:`_STATE`) that map a function over an
+    """``jobs`` forked processes (they inherit ``state``, see :class:`WorkerState`) that map a function over an
     iterable in order, keeping at most ``jobs * IN_FLIGHT`` parts in flight, so that the input
     is read as the work goes (the iterable is drawn in this process, between results).
 
@@ -163,10 +187,10 @@ class _Workers:
     (:class:`~concurrent.futures.process.BrokenProcessPool`): a :class:`multiprocessing.Pool`
     replaces the dead worker and waits forever for the part it held."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, state: WorkerState) -> None:
         self.jobs = jobs
-        self.pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_follow_parent,
-                                        initargs=(os.getpid(),))
+        self.pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_start_worker,
+                                        initargs=(os.getpid(), state))
 
     def __enter__(self) -> _Workers:
         return self
@@ -209,12 +233,12 @@ class _Workers:
                             p.kill()
 
 
-def _pool(jobs: int) -> _Workers:
-    return _Workers(jobs)
+def _pool(jobs: int, state: WorkerState) -> _Workers:
+    return _Workers(jobs, state)
 
 
 @dataclass
-class Analyzed:
+class CorpusAnalysis:
     """The analyses of a corpus made in several processes, with each slice's term counts and
     the MinHash signatures of all articles."""
 
@@ -227,37 +251,32 @@ class Analyzed:
 def strip_and_analyze(
     articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int, signer: Signer, jobs: int,
     progress: Callable[[int], None] | None = None, keep_text: bool = True, spill: Spill = IN_MEMORY,
-) -> Analyzed:
+) -> CorpusAnalysis:
     """Fit ``cleaner`` on the corpus, strip every article in place, analyze and sign it, in ``jobs`` processes.
 
     Each process also counts the terms of its articles' units (consecutive slices, in
     order), so the parent only merges counts to fit the TF-IDF vectors. Without
     ``keep_text`` each article's text is dropped once analyzed (:meth:`Article.drop_text`).
     The term counts and shingle sets are made where ``spill`` makes arrays."""
-    _STATE.clear()
-    _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), articles=articles, signer=signer,
-                  keep_text=keep_text)
-    with _pool(jobs) as pool:
+    state = WorkerState(cleaner, shingle_size, min_words, signer, keep_text, articles)
+    with _pool(jobs, state) as pool:
         lines: Counter = Counter()
         for part in pool.imap(_count, _chunks(len(articles), jobs)):
             lines.update(part)
-    cleaner.fit_counts(lines)
-    _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
-    done = _analyze_held(articles, jobs, _Collect(signer, spill), keep_text, progress)
-    _STATE.clear()
+    cleaner.fit_counts(lines)  # fitted in place: the next pool's workers have it fitted
+    done = _analyze_held(state, jobs, _Collect(signer, spill), progress)
     return done.result()
 
 
-def _analyze_held(articles: list[Article], jobs: int, done: _Collect, keep_text: bool, progress) -> _Collect:
-    """Strip, analyze and sign ``articles`` in ``jobs`` processes forked with them (they
+def _analyze_held(state: WorkerState, jobs: int, done: _Collect, progress) -> _Collect:
+    """Strip, analyze and sign ``state.articles`` in ``jobs`` processes forked with them (they
     inherit the articles: no text is sent), the chunks gathered in ``done``."""
-    _STATE["articles"] = articles
-    with _pool(jobs) as pool:
+    articles = state.articles
+    with _pool(jobs, state) as pool:
         return_freed_memory()
         for chunk in pool.imap(_strip_and_analyze, _chunks(len(articles), jobs)):
-            done.add(chunk, articles[len(done.analyses) : len(done.analyses) + len(chunk.set_sizes)], keep_text,
+            done.add(chunk, articles[len(done.analyses) : len(done.analyses) + len(chunk.set_sizes)], state.keep_text,
                      progress)
-    del _STATE["articles"]
     return done
 
 
@@ -289,12 +308,12 @@ class _Collect:
         if progress:
             progress(len(analyses))
 
-    def result(self) -> Analyzed:
+    def result(self) -> CorpusAnalysis:
         sizes = np.concatenate(self.set_sizes) if self.set_sizes else np.empty(0, dtype=np.int64)
         ids = self.spill.concatenate(self.sets, consume=True) if self.sets else np.empty(0, dtype=np.uint32)
         joined = (sizes, ids)
         self.set_sizes = self.sets = []
-        return Analyzed(self.analyses, self.counts, np.concatenate(self.signatures) if self.signatures else
+        return CorpusAnalysis(self.analyses, self.counts, np.concatenate(self.signatures) if self.signatures else
                         np.empty((0, self.signer.num_perm), dtype=np.uint32), joined)
 
 
@@ -303,11 +322,11 @@ STREAM_BATCH = 1000
 IN_FLIGHT = 3
 
 #: Characters of text (2 bytes each, for Arabic) that the first reading of a streamed input holds
-#: on to: an input this small is not read a second time (see :class:`_Hold`).
+#: on to: an input this small is not read a second time (see :class:`_FirstReading`).
 HOLD_CHARS = 1 << 27
 
 
-class _Hold:
+class _FirstReading:
     """The batches of the first reading, while their texts come to at most ``chars`` characters.
     An input that fits is analyzed from memory instead of being read again: reading and sending
     31k articles a second time took 0.9 s of the CPU of the process that feeds the others (reading
@@ -332,7 +351,7 @@ class _Hold:
         return None if held is None else [a for batch in held for a in batch]
 
 
-def _batches(articles: Iterator[Article], size: int, sent: deque | None, hold: _Hold | None = None) -> Iterator[list]:
+def _batches(articles: Iterator[Article], size: int, sent: deque | None, hold: _FirstReading | None = None) -> Iterator[list]:
     """Consecutive batches of ``size`` articles, each as what a process needs of it (drawn as
     the work goes: :meth:`_Workers.imap`). ``sent`` receives each batch's articles, in order;
     ``hold`` keeps them while it has room."""
@@ -357,7 +376,7 @@ def stream_and_analyze(
     read_articles: Callable[[], Iterator[Article]], cleaner: Boilerplate, shingle_size: int, min_words: int,
     signer: Signer, jobs: int, progress: Callable[[str, int, int | None], None] | None = None,
     spill: Spill = IN_MEMORY, hold_chars: int | None = None,
-) -> tuple[list[Article], Analyzed]:
+) -> tuple[list[Article], CorpusAnalysis]:
     """:func:`strip_and_analyze` without holding every text: the input is read twice.
 
     The first reading counts boilerplate lines, the second strips, analyzes and signs;
@@ -367,38 +386,34 @@ def stream_and_analyze(
     articles each time (files do; :class:`InputChanged` when they did not). An input of at
     most ``hold_chars`` (default :data:`HOLD_CHARS`) characters of text is held by the first reading
     and not read again."""
-    _STATE.clear()
-    _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), signer=signer, keep_text=False)
+    state = WorkerState(cleaner, shingle_size, min_words, signer)
     first = _Identity()
     lines: Counter = Counter()
     shown = 0
-    hold = _Hold(HOLD_CHARS if hold_chars is None else hold_chars)
-    with _pool(jobs) as pool:
+    hold = _FirstReading(HOLD_CHARS if hold_chars is None else hold_chars)
+    with _pool(jobs, state) as pool:
         for part in pool.imap(_count_texts, _batches(first.of(read_articles()), STREAM_BATCH, None, hold)):
             lines.update(part)
             if progress:  # how many were read so far (the reading runs ahead; the total is not known)
                 progress("read", first.count - shown, None)
                 shown = first.count
-    cleaner.fit_counts(lines)
+    cleaner.fit_counts(lines)  # fitted in place: the next pool's workers have it fitted
     del lines
-    _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
     done = _Collect(signer, spill)
     tick = (lambda k: progress("analyze", k, first.count)) if progress else None
     held = hold.articles()
     if held is not None:  # the whole input is in memory: not read again
-        _analyze_held(held, jobs, done, False, tick)
-        _STATE.clear()
+        _analyze_held(replace(state, articles=held), jobs, done, tick)
         return held, done.result()
     articles: list[Article] = []
     sent: deque = deque()
     second = _Identity()
-    with _pool(jobs) as pool:
+    with _pool(jobs, state) as pool:
         return_freed_memory()
         for chunk in pool.imap(_analyze_texts, _batches(second.of(read_articles()), STREAM_BATCH, sent)):
             batch = sent.popleft()
             done.add(chunk, batch, False, tick)
             articles.extend(batch)
-    _STATE.clear()
     first.check(second)
     return articles, done.result()
 
@@ -429,13 +444,13 @@ class _Identity:
 # -- the input read by the processes themselves --------------------------------------------------
 
 #: Bytes of JSON Lines a process reads at a time (about a thousand SaudiNewsNet articles).
-PIECE_BYTES = 1 << 22
+PROCESS_PIECE_BYTES = 1 << 22
 
 
 def _read_events(piece: Piece) -> list[tuple[str, object]]:
     """The articles and problems of ``piece`` in reading order: ``("article", Article)`` or ``("problem", ReadProblem)``."""
     events: list[tuple[str, object]] = []
-    for a in read_piece(piece, _STATE["fields"], lambda p: events.append(("problem", p))):
+    for a in read_piece(piece, _worker.fields, lambda p: events.append(("problem", p))):
         events.append(("article", a))
     return events
 
@@ -445,8 +460,8 @@ def _count_piece(piece: Piece) -> tuple[list[tuple[str, object]], Counter]:
     (as tuples of their fields: pickled as objects they took five times as long), else only
     their ids and where they were read."""
     events = _read_events(piece)
-    counts = _STATE["cleaner"].count(a.text for kind, a in events if kind == "article")
-    whole = _STATE["hold"]
+    counts = _worker.cleaner.count(a.text for kind, a in events if kind == "article")
+    whole = _worker.hold
     return [("article", _as_fields(e, whole)) if kind == "article" else (kind, e) for kind, e in events], counts
 
 
@@ -469,22 +484,20 @@ def read_and_analyze(
     pieces: list[Piece], fields: FieldMap, on_problem: ProblemHandler, cleaner: Boilerplate, shingle_size: int,
     min_words: int, signer: Signer, jobs: int, progress: Callable[[str, int, int | None], None] | None = None,
     spill: Spill = IN_MEMORY, hold_chars: int | None = None,
-) -> tuple[list[Article], Analyzed]:
+) -> tuple[list[Article], CorpusAnalysis]:
     """:func:`stream_and_analyze` with the reading itself in the ``jobs`` processes: each reads
     the :class:`~dedup.io.Piece` s it is given (the process that feeds them read and sent every
     article, twice, and was the one the others waited for). Ids are made unique and problems
     reported here, in reading order. An input of at most twice ``hold_chars`` bytes comes back
     whole from the first reading and is not read again; a larger one is read a second time,
     each process sending back its articles without their text."""
-    _STATE.clear()
     hold_chars = HOLD_CHARS if hold_chars is None else hold_chars
     hold = sum(p.size for p in pieces) <= 2 * hold_chars  # UTF-8 Arabic: two bytes a character
-    _STATE.update(cleaner=cleaner, analysis=(shingle_size, min_words), signer=signer, keep_text=False,
-                  fields=fields, hold=hold)
+    state = WorkerState(cleaner, shingle_size, min_words, signer, fields=fields, hold=hold)
     first, ids = _Identity(), UniqueIds()
     held: list[Article] = []
     lines: Counter = Counter()
-    with _pool(jobs) as pool:
+    with _pool(jobs, state) as pool:
         for events, counts in pool.imap(_count_piece, pieces):
             lines.update(counts)
             before = first.count
@@ -499,18 +512,16 @@ def read_and_analyze(
                     held.append(a)
             if progress:  # how many were read so far (the total is not known yet)
                 progress("read", first.count - before, None)
-    cleaner.fit_counts(lines)
+    cleaner.fit_counts(lines)  # fitted in place: the next pool's workers have it fitted
     del lines
-    _STATE["cleaner"] = cleaner  # fitted: the next pool's workers inherit it
     done = _Collect(signer, spill)
     tick = (lambda k: progress("analyze", k, first.count)) if progress else None
     if hold:
-        _analyze_held(held, jobs, done, False, tick)
-        _STATE.clear()
+        _analyze_held(replace(state, articles=held), jobs, done, tick)
         return held, done.result()
     articles: list[Article] = []
     second, again = _Identity(), UniqueIds()
-    with _pool(jobs) as pool:
+    with _pool(jobs, state) as pool:
         return_freed_memory()
         for chunk, batch in pool.imap(_analyze_piece, pieces):
             for a in batch:
@@ -518,6 +529,5 @@ def read_and_analyze(
                 again.assign(a, lambda p: None)  # the same renames, reported by the first reading
             done.add(chunk, batch, False, tick)
             articles.extend(batch)
-    _STATE.clear()
     first.check(second)
     return articles, done.result()
