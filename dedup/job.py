@@ -8,38 +8,16 @@ one (:mod:`dedup.engine.dask`) both import it, and neither imports the other's t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .article import Article, ReadProblem
-from .match.candidates import MAX_POSTINGS
 from .match.group import Group
-from .match.verify import Thresholds, Verdicts
+from .match.settings import Settings  # noqa: F401 (what decides the groups: part of the job's description)
+from .match.verify import Verdicts
 
 
 class EngineError(RuntimeError):
     """The engine asked for cannot run: Dask not installed, or its scheduler unreachable."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything that decides the groups. Defaults are calibrated (README, "Quality")."""
-
-    shingle_size: int = 5
-    num_perm: int = 128
-    seed: int = 1
-    lsh_threshold: float = 0.5
-    keywords: int = 30
-    min_shared_keywords: int = 3
-    #: a keyword carried by more articles than this makes no same-story candidates
-    max_postings: int = MAX_POSTINGS
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    min_sentence_words: int = 4
-
-    def __post_init__(self) -> None:
-        if self.shingle_size < 1:
-            raise ValueError(f"shingle_size must be at least 1, got {self.shingle_size}")
-        if not 0.0 < self.lsh_threshold < 1.0:
-            raise ValueError(f"lsh_threshold must be in (0, 1), got {self.lsh_threshold}")
 
 
 @dataclass

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from dedup import kernels
+from dedup.compute import kernels
 
 from .conftest import ROOT, SEEDS, saudinewsnet_records
 
@@ -398,7 +398,7 @@ def test_plain_loops_call_plain_loops_and_say_nothing():
     import warnings
 
     plain = kernels._plain
-    assert plain.__name__ == "dedup.kernels._plain_loops" and sys.modules[plain.__name__] is plain
+    assert plain.__name__ == "dedup.compute._plain_loops" and sys.modules[plain.__name__] is plain
     assert all(not hasattr(getattr(plain, name), "signatures") for name in dir(plain)
                if callable(getattr(plain, name)) and getattr(getattr(plain, name), "__module__", "") == plain.__name__)
     assert plain._row_cosines.__globals__["_row_dot"] is plain._row_dot  # the nested calls are plain too
@@ -445,13 +445,13 @@ def _python(code: str, cache: Path, *args: str) -> subprocess.CompletedProcess:
 _SMALL_THEN_LARGE = """
 import sys
 import numpy as np
-from dedup import kernels
+from dedup.compute import kernels
 rng = np.random.default_rng(0)
 pairs = rng.integers(0, 100, (50, 2)).astype(np.int64)
 small = kernels.agreements(rng.integers(0, 4, (100, 128)).astype(np.uint32), pairs)  # 12,900 elements
-print("after the small call, compiled loops imported:", "dedup.kernels.loops" in sys.modules)
+print("after the small call, compiled loops imported:", "dedup.compute.loops" in sys.modules)
 large = kernels.agreements(rng.integers(0, 4, (1000, 128)).astype(np.uint32), pairs)  # 128,100 elements
-loop = sys.modules["dedup.kernels.loops"]._agreements
+loop = sys.modules["dedup.compute.loops"]._agreements
 print("after the large call:", len(loop.signatures), "compiled,", sum(loop.stats.cache_hits.values()), "from the cache")
 """
 
@@ -473,7 +473,7 @@ def test_a_few_articles_are_grouped_without_compiling_and_as_the_compiled_loops_
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # nothing compiled, nothing cached
     assert kernels.NOTICE not in plain.stderr and "Warning" not in plain.stderr  # no overflow warnings either
     compiled = subprocess.run(  # every loop compiled (numba's cache where the test session keeps it)
-        [sys.executable, "-c", "import sys; from dedup import kernels; kernels.SMALL = -1; from dedup.cli import app; "
+        [sys.executable, "-c", "import sys; from dedup.compute import kernels; kernels.SMALL = -1; from dedup.cli import app; "
          "app(prog_name='dedup', args=sys.argv[1:])", *command[2:]], cwd=ROOT, capture_output=True, text=True)
     assert compiled.returncode == 0, compiled.stderr
     assert plain.stdout == compiled.stdout and '"groups"' in plain.stdout
@@ -495,7 +495,7 @@ def test_the_notice_is_said_once_where_set_notice_sends_it(monkeypatch):
         assert said == [kernels.NOTICE] and kernels._noticed[0] == 1
     finally:
         kernels.set_notice(previous)
-    by_default = subprocess.run([sys.executable, "-c", "from dedup import kernels; print(kernels._notice is kernels._to_stderr)"],
+    by_default = subprocess.run([sys.executable, "-c", "from dedup.compute import kernels; print(kernels._notice is kernels._to_stderr)"],
                                 capture_output=True, text=True, cwd=ROOT)
     assert by_default.stdout.strip() == "True"  # on stderr unless told otherwise
 

@@ -81,3 +81,25 @@ def test_every_module_imports_on_its_own():
             "print('ok')\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent)
     assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
+
+
+def test_the_stage_folders_import_each_other_in_one_direction():
+    """Folders (and top-level modules) as units: no loop among them either, so each folder sits on
+    the floors below it (compute, article, text, match, job, ...) and never reaches back up."""
+    modules = _modules()
+
+    def unit(name: str) -> str:
+        parts = name.split(".")
+        return parts[1] if len(parts) > 1 else "dedup"
+
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        if name == "dedup":
+            continue
+        graph.setdefault(unit(name), set()).update(
+            unit(t) for t in _imports(name, path, set(modules)) if unit(t) != unit(name))
+    for targets in graph.values():
+        targets.discard("dedup")  # the package's own __init__ re-exports
+    graph.pop("__main__", None)
+    assert _cycle(graph) is None, " -> ".join(_cycle(graph))
+    assert {"text", "io", "match", "report", "index", "engine", "compute", "cli"} <= set(graph)

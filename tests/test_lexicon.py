@@ -3,7 +3,7 @@ import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup import kernels
+from dedup.compute import kernels
 from dedup.text import lexicon
 import pytest
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from dedup.engine import spill as spill_module
+from dedup.compute import spill as spill_module
 from dedup.cli import app
 from dedup.io.formats import to_json
 from dedup.engine.local import cluster
-from dedup.engine.spill import Spill
+from dedup.compute.spill import Spill
 
 from .conftest import saudinewsnet_records
 
@@ -78,7 +78,7 @@ def test_a_folder_that_cannot_hold_an_array_is_a_clear_error(tmp_path):
     # a file size limit stands in for a full disk: the space is reserved when the array is made
     code = f"""
 import resource, signal, numpy as np
-from dedup.engine.spill import Spill, SpillError
+from dedup.compute.spill import Spill, SpillError
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 16, 1 << 16))
 try:

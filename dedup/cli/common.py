@@ -206,7 +206,7 @@ def _job_errors():
     """A grouping job's failures as one message and an exit code: the input (2), or the job
     itself (5: the engine, the spill folder, a lost worker process, memory)."""
     from ..engine.processes import WorkerLost
-    from ..engine.spill import SpillError
+    from ..compute.spill import SpillError
 
     try:
         yield
@@ -286,7 +286,7 @@ def _thresholds(cfg, min_similarity=None, duplicate_threshold=None, max_days=Non
 def _notices(quiet: bool) -> None:
     """Notices of the job (the one-time compilation of the loops for large inputs) on stderr,
     or none with ``--quiet``."""
-    from .. import kernels
+    from ..compute import kernels
 
     kernels.set_notice(None if quiet else kernels._to_stderr)
 

@@ -23,7 +23,7 @@ from ..match.features import Corpus
 from .processes import (MIN_PARALLEL, PROCESS_PIECE_BYTES, CorpusAnalysis, InputChanged, can_fork, default_jobs,
                        read_and_analyze, strip_and_analyze, stream_and_analyze)
 from ..match.signature import Signer
-from .spill import IN_MEMORY, Spill
+from ..compute.spill import IN_MEMORY, Spill
 from ..job import ClusterResult, EngineError, Settings  # noqa: F401 (the job's types, read from here too)
 from ..match.verify import Verifier
 
@@ -97,7 +97,7 @@ def cluster_articles(
     groups do not depend on it. Without ``keep_text`` each article's text is dropped
     once analyzed (:meth:`Article.drop_text`), so a large corpus is not held twice
     over, and verdicts quote no shared sentences. ``spill``: where the job's largest arrays
-    are made (:class:`~dedup.engine.spill.Spill`: in files under a folder, for corpora larger than memory).
+    are made (:class:`~dedup.compute.spill.Spill`: in files under a folder, for corpora larger than memory).
     """
     with without_gc():
         return _cluster_articles(articles, settings, problems, progress, jobs, keep_text, spill=spill)
@@ -203,7 +203,7 @@ def cluster(
     here, :func:`~dedup.engine.processes.stream_and_analyze`, when a records file cannot be cut), and a
     large one read twice instead of held whole.
     With ``spill_dir`` the job's largest arrays (about 10 KB an article) are made in files
-    there, mapped into memory (:mod:`dedup.engine.spill`): for corpora larger than memory.
+    there, mapped into memory (:mod:`dedup.compute.spill`): for corpora larger than memory.
 
     >>> result = cluster("seeds/")                      # doctest: +SKIP
     >>> [[result.articles[m].id for m in g.members] for g in result.groups]  # doctest: +SKIP

@@ -30,7 +30,7 @@ from ..io.read import UniqueIds
 from ..io.walk import InputError
 from ..text.lexicon import LEXICON
 from ..match.signature import Signer
-from .spill import IN_MEMORY, Spill
+from ..compute.spill import IN_MEMORY, Spill
 from ..match.term_vectors import NO_UNITS, TermCounts, Units
 
 #: Below this many articles the pool costs more than it saves.

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import kernels
+from ..compute import kernels
 
 #: Buckets larger than this are not expanded to all their pairs (a bucket of
 #: 1,000 identical wire copies would otherwise yield 500,000 pairs): each

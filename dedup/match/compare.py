@@ -13,7 +13,7 @@ from ..text.boilerplate import Boilerplate
 from .features import Analysis, Corpus, analyze
 from ..text.lexicon import LEXICON
 from .signature import Signer
-from ..job import Settings
+from .settings import Settings
 from .verify import Verdict, Verifier
 
 

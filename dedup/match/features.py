@@ -14,18 +14,17 @@ import numpy as np
 from scipy import sparse
 
 from ..article import Article
-from .. import kernels
+from ..compute import kernels
 from ..text.lexicon import LEXICON, Lexicon, kind_starts, word_hashes
 from ..text.normalize import normalize, tokens, word_spans
 from ..text.segment import sentences
 from .shingle import as_set, shingle_windows
 from .signature import Signer
-from ..engine.spill import IN_MEMORY, Spill
-from ..report.sentence_tfidf import top_terms
+from ..compute.spill import IN_MEMORY, Spill
+from .term_vectors import NO_UNITS, SentenceColumns, TermCounts, TermVectors, Units, top_terms
 
 #: The shingle set an analysis keeps once its corpus holds the sets end to end.
 NO_SHINGLES = np.empty(0, dtype=np.uint32)
-from .term_vectors import NO_UNITS, SentenceColumns, TermCounts, TermVectors, Units
 
 
 @dataclass
@@ -109,7 +108,7 @@ class Corpus:
                  spill: Spill = IN_MEMORY) -> None:
         """``keep_rows=False``: the sentence vectors are kept by column only, the form
         verification reads (the job's peak held both forms). ``spill``: where the shingle
-        sets and the vectors are made (:mod:`dedup.engine.spill`)."""
+        sets and the vectors are made (:mod:`dedup.compute.spill`)."""
         self.articles = articles
         self.threads = threads  # for the compiled loops over all documents; the features do not depend on it
         self.shingle_size = shingle_size

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from .. import kernels
+from ..compute import kernels
 from .verify import PAIR_BASE, Verdicts
 
 

@@ -1,7 +1,7 @@
 """Shingles: normalized text → sets of 32-bit shingle ids (numpy arrays).
 
 Word shingles hash each word from its code points in compiled code
-(:func:`dedup.kernels.code_hashes`), then combine the word hashes of each
+(:func:`dedup.compute.kernels.code_hashes`), then combine the word hashes of each
 k-word window arithmetically in numpy, so the per-shingle cost is a few vector
 operations instead of a Python string join and a hash call. Character shingles
 do the same over code points.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import kernels
+from ..compute import kernels
 from ..text.lexicon import word_hashes
 from ..text.normalize import tokens, word_spans
 

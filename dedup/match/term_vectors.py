@@ -18,8 +18,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
-from .. import kernels
-from ..engine.spill import IN_MEMORY, Spill
+from ..compute import kernels
+from ..compute.spill import IN_MEMORY, Spill
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ class TermVectors:
     """TF-IDF of units of term ids; :meth:`fit_transform` learns the feature columns and IDF from units (sentences).
 
     ``threads``: how many threads sum the document vectors (the result does not depend on it);
-    ``spill``: where the vectors of a whole corpus are made (:mod:`dedup.engine.spill`)."""
+    ``spill``: where the vectors of a whole corpus are made (:mod:`dedup.compute.spill`)."""
 
     def __init__(self, threads: int = 1, spill: Spill = IN_MEMORY) -> None:
         self.threads = threads
@@ -325,3 +325,12 @@ class TermVectors:
     @property
     def size(self) -> int:
         return len(self.keys_)
+
+
+def top_terms(matrix: sparse.csr_matrix, k: int, threads: int = 1, allowed: np.ndarray | None = None
+              ) -> list[np.ndarray]:
+    """Column indices of each row's ``k`` heaviest terms (the row's keywords) among the columns
+    ``allowed`` (a boolean per column; all when not given); ties go to the lower column, so the
+    choice does not depend on how a row's entries are stored."""
+    starts, cols = kernels.heaviest_columns(matrix.indptr, matrix.indices, matrix.data, k, threads, allowed)
+    return np.split(cols, starts[1:-1])

@@ -18,10 +18,10 @@ from datetime import date
 from typing import NamedTuple
 
 import numpy as np
-from .. import kernels
+from ..compute import kernels
 from .model import EVIDENCE, SameStoryModel, load as load_model
 from .candidates import day_numbers, pair_codes_of
-from ..engine.spill import IN_MEMORY, Spill
+from ..compute.spill import IN_MEMORY, Spill
 
 
 @dataclass(frozen=True)
@@ -439,7 +439,7 @@ class Verifier:
     def __init__(self, corpus, thresholds: Thresholds = Thresholds(), threads: int = 1, quote: bool = True,
                  spill: Spill = IN_MEMORY, model: SameStoryModel | None = None, evidence: bool = False) -> None:
         """``quote``: verdicts quote their shared sentences (from the articles' text); ``spill``:
-        where the verdicts of many pairs are stored (:mod:`dedup.engine.spill`); ``model``: the same-story
+        where the verdicts of many pairs are stored (:mod:`dedup.compute.spill`); ``model``: the same-story
         model (default: the shipped one); ``evidence``: the verdicts keep each pair's evidence as
         :data:`EVIDENCE_COLUMNS` (eight more columns: at a million articles, 1.5 GB of them)."""
         self.corpus = corpus

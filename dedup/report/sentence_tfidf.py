@@ -10,7 +10,6 @@ from collections.abc import Iterable
 
 import numpy as np
 from scipy import sparse
-from .. import kernels
 from ..text.normalize import normalize
 
 #: Fitted alongside an input with no words at all, so the vocabulary is never empty.
@@ -43,12 +42,3 @@ class Vectorizer:
 
     def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
         return self.model_.transform(texts).tocsr()
-
-
-def top_terms(matrix: sparse.csr_matrix, k: int, threads: int = 1, allowed: np.ndarray | None = None
-              ) -> list[np.ndarray]:
-    """Column indices of each row's ``k`` heaviest terms (the row's keywords) among the columns
-    ``allowed`` (a boolean per column; all when not given); ties go to the lower column, so the
-    choice does not depend on how a row's entries are stored."""
-    starts, cols = kernels.heaviest_columns(matrix.indptr, matrix.indices, matrix.data, k, threads, allowed)
-    return np.split(cols, starts[1:-1])

@@ -2,7 +2,7 @@
 the id of the word's light stem (its TF-IDF term).
 
 The word hash is computed from the word's code points in compiled code
-(:func:`dedup.kernels.code_hashes`), so a body normalized in numpy is hashed
+(:func:`dedup.compute.kernels.code_hashes`), so a body normalized in numpy is hashed
 without making a Python string per word. The stem needs Python (the stemmer);
 the lexicon keeps each word's term id in an open-addressing table keyed by the
 word hash, looked up in compiled code, and stems only the words it has not met:
@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xxhash
 
-from .. import kernels
+from ..compute import kernels
 from .normalize import light_stem
 
 #: Distinct words kept before the lexicon starts afresh (bounds memory on huge, noisy corpora).

@@ -8,7 +8,7 @@ long; in numpy every pair paid a dozen calls' overhead for a few microseconds
 of arithmetic, which made verification a third of the whole job. Here each
 loop runs over all pairs in one call.
 
-The loops themselves are in :mod:`dedup.kernels.loops`, compiled on first use and cached
+The loops themselves are in :mod:`dedup.compute.loops`, compiled on first use and cached
 beside the module (or in numba's user cache when the package folder is read-only).
 They take plain arrays: a sparse matrix is passed as its CSR ``indptr, indices, data``
 with column indices sorted inside each row. The loops over many pairs or documents
@@ -16,7 +16,7 @@ have a wrapper that runs them on ``threads`` slices at once (:func:`in_threads`)
 
 Compiling them all takes about 20 s, once (numba caches them); a job on a few articles
 should not wait for that. So each entry point here runs the same source as plain Python
-(the instance ``dedup._plain_loops``, see :mod:`dedup.kernels.loops`) while its loop has had few
+(the instance ``dedup.compute._plain_loops``, see :mod:`dedup.compute.loops`) while its loop has had few
 elements in this process (:data:`SMALL`) and is not compiled yet, and the compiled loop
 otherwise. Both give the same results, to the last bit; only the time differs.
 """
@@ -86,9 +86,9 @@ def _compiling() -> None:
 
 
 def _load_plain():
-    """``dedup/kernels/loops.py`` run a second time as ``dedup._plain_loops``, its functions left plain
+    """``dedup/compute/loops.py`` run a second time as ``dedup.compute._plain_loops``, its functions left plain
     Python (registered in ``sys.modules``: its functions pickle by reference)."""
-    name = "dedup.kernels._plain_loops"
+    name = "dedup.compute._plain_loops"
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("loops.py"))
@@ -104,7 +104,7 @@ def _load_plain():
 
 
 _plain = _load_plain()
-_compiled = None  # dedup.kernels.loops, imported (with numba) when a loop first needs compiling or loading
+_compiled = None  # dedup.compute.loops, imported (with numba) when a loop first needs compiling or loading
 _spent: dict[str, int] = {}  # elements each loop ran plain in this process
 _ready: dict[str, Callable] = {}  # the compiled loops compiled or loaded in this process, by name
 
@@ -114,7 +114,7 @@ HEAD_UNITS = _plain.HEAD_UNITS
 
 
 def _compiled_loops():
-    """The compiled instance, :mod:`dedup.kernels.loops`; the first time, also listen for numba compiling
+    """The compiled instance, :mod:`dedup.compute.loops`; the first time, also listen for numba compiling
     one of its loops (a load from numba's cache is not compiling), to say :data:`NOTICE`."""
     global _compiled
     with _lock:
@@ -124,14 +124,14 @@ def _compiled_loops():
             class Compiling(event.Listener):
                 def on_start(self, ev) -> None:
                     function = getattr(ev.data.get("dispatcher"), "py_func", None)
-                    if getattr(function, "__module__", None) == "dedup.kernels.loops":
+                    if getattr(function, "__module__", None) == "dedup.compute.loops":
                         _compiling()
 
                 def on_end(self, ev) -> None:
                     pass
 
             event.register("numba:compile", Compiling())
-            _compiled = importlib.import_module("dedup.kernels.loops")
+            _compiled = importlib.import_module("dedup.compute.loops")
     return _compiled
 
 
@@ -229,14 +229,14 @@ def row_cosines(indptr, indices, data, pairs: np.ndarray, threads: int = 1) -> n
 
 
 def marked(indptr, indices, pairs: np.ndarray, rare: int, number: int, threads: int = 1) -> np.ndarray:
-    """See :func:`dedup.kernels.loops._marked`; pairs in ``threads`` slices."""
+    """See :func:`dedup.compute.loops._marked`; pairs in ``threads`` slices."""
     loop = _pick("_marked", indptr, indices, pairs)
     parts = in_threads(lambda lo, hi: loop(indptr, indices, pairs[lo:hi], rare, number), len(pairs), threads)
     return np.concatenate(parts) if parts else np.zeros((0, 6), dtype=np.int32)
 
 
 def row_sums(indptr, indices, data, offsets: np.ndarray, threads: int = 1):
-    """See :func:`dedup.kernels.loops._row_sums`; documents in ``threads`` slices."""
+    """See :func:`dedup.compute.loops._row_sums`; documents in ``threads`` slices."""
     loop = _pick("_row_sums", indptr, indices, data, offsets)
     parts = in_threads(lambda lo, hi: loop(indptr, indices, data, offsets[lo : hi + 1]), len(offsets) - 1, threads)
     return join_starts([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), \
@@ -244,7 +244,7 @@ def row_sums(indptr, indices, data, offsets: np.ndarray, threads: int = 1):
 
 
 def weigh_rows(indptr, indices, data, idf, threads: int = 1) -> None:
-    """See :func:`dedup.kernels.loops._weigh_rows`; rows in ``threads`` slices."""
+    """See :func:`dedup.compute.loops._weigh_rows`; rows in ``threads`` slices."""
     loop = _pick("_weigh_rows", indptr, indices, data, idf)
     in_threads(lambda lo, hi: loop(indptr[lo : hi + 1], indices, data, idf), len(indptr) - 1, threads)
 
@@ -278,7 +278,7 @@ def by_column(indptr, indices, data, offsets: np.ndarray, threads: int = 1, out:
 
 
 def alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray, min_sim: float, threads: int = 1):
-    """See :func:`dedup.kernels.loops._alignments`; pairs in ``threads`` slices."""
+    """See :func:`dedup.compute.loops._alignments`; pairs in ``threads`` slices."""
     loop = _pick("_alignments", starts, cols, rows, vals, offsets, pairs)
     parts = in_threads(lambda lo, hi: (lo, loop(starts, cols, rows, vals, offsets, pairs[lo:hi], min_sim)),
                        len(pairs), threads)
@@ -288,14 +288,14 @@ def alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray,
 
 
 def heads(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray, threads: int = 1) -> np.ndarray:
-    """See :func:`dedup.kernels.loops._heads`; pairs in ``threads`` slices. Rows: headline, headline-lead, lead."""
+    """See :func:`dedup.compute.loops._heads`; pairs in ``threads`` slices. Rows: headline, headline-lead, lead."""
     loop = _pick("_heads", starts, cols, rows, vals, offsets, pairs)
     parts = in_threads(lambda lo, hi: loop(starts, cols, rows, vals, offsets, pairs[lo:hi]), len(pairs), threads)
     return np.concatenate(parts) if parts else np.zeros((0, 3))
 
 
 def heaviest_columns(indptr, indices, data, k: int, threads: int = 1, allowed: np.ndarray | None = None):
-    """See :func:`dedup.kernels.loops._heaviest_columns` (``allowed``: every column when not given); rows
+    """See :func:`dedup.compute.loops._heaviest_columns` (``allowed``: every column when not given); rows
     in ``threads`` slices."""
     if allowed is None:
         allowed = np.ones(int(indices.max()) + 1 if len(indices) else 0, dtype=np.bool_)
@@ -317,7 +317,7 @@ def agreements(signatures: np.ndarray, pairs: np.ndarray, threads: int = 1) -> n
 
 def cross_links(a: np.ndarray, b: np.ndarray, max_checks: int, base: int, codes: np.ndarray, related: np.ndarray,
                 more_codes: np.ndarray, more_related: np.ndarray):
-    """See :func:`dedup.kernels.loops.cross_links` (the count a Python int)."""
+    """See :func:`dedup.compute.loops.cross_links` (the count a Python int)."""
     loop = _pick("cross_links", a, b, codes, related, more_codes, more_related)
     count, hit, rest = loop(a, b, max_checks, base, codes, related, more_codes, more_related)
     return int(count), hit, rest
@@ -325,18 +325,18 @@ def cross_links(a: np.ndarray, b: np.ndarray, max_checks: int, base: int, codes:
 
 def bucket_pair_codes(bounds: np.ndarray, docs: np.ndarray, base: int, max_all: int, lo: int = 0,
                       hi: int = 2**62) -> np.ndarray:
-    """See :func:`dedup.kernels.loops.bucket_pair_codes`."""
+    """See :func:`dedup.compute.loops.bucket_pair_codes`."""
     return _pick("bucket_pair_codes", bounds, docs)(bounds, docs, base, max_all, lo, hi)
 
 
 def posting_pair_codes(starts: np.ndarray, docs: np.ndarray, days: np.ndarray, n: int, max_days: float,
                        lo: int = 0, hi: int = 2**62) -> np.ndarray:
-    """See :func:`dedup.kernels.loops.posting_pair_codes`."""
+    """See :func:`dedup.compute.loops.posting_pair_codes`."""
     return _pick("posting_pair_codes", starts, docs, days)(starts, docs, days, n, max_days, lo, hi)
 
 
 def code_hashes(codes: np.ndarray, first: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """See :func:`dedup.kernels.loops.code_hashes`: 64-bit hash of each word ``codes[first[w]:end[w]]``."""
+    """See :func:`dedup.compute.loops.code_hashes`: 64-bit hash of each word ``codes[first[w]:end[w]]``."""
     return _pick("code_hashes", codes, first, end)(codes, first, end)
 
 
@@ -344,11 +344,11 @@ def code_hashes(codes: np.ndarray, first: np.ndarray, end: np.ndarray) -> np.nda
 
 
 def table_find(keys: np.ndarray, values: np.ndarray, used: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """See :func:`dedup.kernels.loops.table_find`."""
+    """See :func:`dedup.compute.loops.table_find`."""
     return _pick("table_find", queries)(keys, values, used, queries)
 
 
 def table_insert(keys: np.ndarray, values: np.ndarray, used: np.ndarray, new_keys: np.ndarray,
                  new_values: np.ndarray) -> int:
-    """See :func:`dedup.kernels.loops.table_insert`."""
+    """See :func:`dedup.compute.loops.table_insert`."""
     return int(_pick("table_insert", new_keys, new_values)(keys, values, used, new_keys, new_values))

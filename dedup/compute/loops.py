@@ -1,14 +1,14 @@
-"""The loops of :mod:`dedup.kernels` themselves: one source, two instances.
+"""The loops of :mod:`dedup.compute.kernels` themselves: one source, two instances.
 
-Imported as ``dedup.kernels.loops``, each function here is compiled by numba on first use
+Imported as ``dedup.compute.loops``, each function here is compiled by numba on first use
 (``@njit(cache=True, nogil=True)``) and cached beside the module (or in numba's user
-cache when the package folder is read-only, or in ``NUMBA_CACHE_DIR``). :mod:`dedup.kernels`
-also loads this same file a second time as ``dedup._plain_loops`` with ``_PLAIN`` set
+cache when the package folder is read-only, or in ``NUMBA_CACHE_DIR``). :mod:`dedup.compute.kernels`
+also loads this same file a second time as ``dedup.compute._plain_loops`` with ``_PLAIN`` set
 before it runs: there :func:`_loop` leaves every function plain Python, so a plain loop's
 calls of other loops (``_row_dot`` in ``_row_cosines``, ``_sentence_products`` in
 ``_alignments``...) are plain too and nothing is compiled. Both instances give the same
-results; :mod:`dedup.kernels` chooses one per call. Call the loops through
-:mod:`dedup.kernels`, not from here.
+results; :mod:`dedup.compute.kernels` chooses one per call. Call the loops through
+:mod:`dedup.compute.kernels`, not from here.
 
 The code keeps to what numba compiles and numpy runs alike: numpy scalars of the sizes
 numba would use (``np.float32(...)`` around each float32 sum, ``np.uint64`` for the
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-if globals().get("_PLAIN"):  # set by dedup.kernels before it runs this source as dedup._plain_loops
+if globals().get("_PLAIN"):  # set by dedup.compute.kernels before it runs this source as dedup.compute._plain_loops
 
     def _loop(function):
         return function
@@ -255,7 +255,7 @@ def _by_column(indptr, indices, data, offsets: np.ndarray, cols, rows, vals) -> 
 def _sentence_products(starts, cols, rows, vals, i: int, j: int, acc: np.ndarray) -> None:
     """Add to ``acc[x, y]`` the dot product of sentence ``x`` of article ``i`` and sentence ``y``
     of ``j``, for the sentences within ``acc``'s shape: one merge of the two articles' entries by
-    column (:func:`dedup.kernels.by_column`), each product summed in column order, in float64."""
+    column (:func:`dedup.compute.kernels.by_column`), each product summed in column order, in float64."""
     n_x, n_y = acc.shape
     a, a_end = starts[i], starts[i + 1]
     b, b_end = starts[j], starts[j + 1]
@@ -284,7 +284,7 @@ def _alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray
 
     For the sentences ``offsets[i]..offsets[i + 1]`` of ``i`` against those of ``j``,
     the similarity matrix holds the cosine of each sentence pair, made in one merge
-    of the two articles' entries by column (:func:`dedup.kernels.by_column`); each cosine sums its
+    of the two articles' entries by column (:func:`dedup.compute.kernels.by_column`); each cosine sums its
     products in column order, in float64. The fact score is the mean of the three
     best matches seen from each side, averaged over both sides; a mutual best match
     (each sentence the other's best, the first one on ties) at or above ``min_sim``
@@ -321,7 +321,7 @@ def _alignments(starts, cols, rows, vals, offsets: np.ndarray, pairs: np.ndarray
     return scores, m_pair[:found], m_a[:found], m_b[:found], m_sim[:found]
 
 
-#: Units at the head of an article whose similarities :func:`dedup.kernels.heads` measures: the headline
+#: Units at the head of an article whose similarities :func:`dedup.compute.kernels.heads` measures: the headline
 #: (the title, or the first sentence of an article without one) and the two that follow (the lead).
 HEAD_UNITS = 3
 
