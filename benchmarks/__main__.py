@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "read-also":
         from .read_also import run
 
-        from dedup.match.verify import Thresholds
+        from dedup.match.verdict import Thresholds
 
         if args.rule == "facts":
             thresholds, name = Thresholds(variant_probability=None), "facts"

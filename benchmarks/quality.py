@@ -24,7 +24,8 @@ from dedup.match.features import Corpus
 from dedup.match.group import group
 from dedup.metrics import evaluate, pair_scores
 from dedup.engine.local import Settings, find_candidates
-from dedup.match.verify import Thresholds, Verdict, Verifier, classify, similarity
+from dedup.match.verdict import Thresholds, Verdict, classify, similarity
+from dedup.match.verify import Verifier
 
 from . import baselines, datasets
 

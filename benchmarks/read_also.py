@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dedup.metrics import evaluate
 from dedup.engine.local import Settings, cluster
-from dedup.match.verify import Thresholds
+from dedup.match.verdict import Thresholds
 
 from .datasets import read_also_reposts
 

@@ -23,7 +23,7 @@ import numpy as np
 from dedup.metrics import evaluate, pair_scores
 from dedup.match.model import MODEL_FILE
 from dedup.engine.local import Settings, cluster_articles
-from dedup.match.verify import Thresholds
+from dedup.match.verdict import Thresholds
 
 from .datasets import TEST_EVENT_DAYS, event_labels, saudinewsnet
 

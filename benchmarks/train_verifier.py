@@ -26,7 +26,8 @@ from dedup.match.features import Corpus
 from dedup.metrics import evaluate
 from dedup.match.model import EVIDENCE, MODEL_FILE, SameStoryModel
 from dedup.engine.local import Settings, cluster_articles, find_candidates
-from dedup.match.verify import Thresholds, Verifier
+from dedup.match.verdict import Thresholds
+from dedup.match.verify import Verifier
 
 from .datasets import TRAIN_EVENT_DAYS, DEV_EVENT_DAY, event_labels, saudinewsnet
 

@@ -8,7 +8,7 @@ from .io.walk import InputError
 from .text.normalize import NormConfig, normalize
 from .engine.local import ClusterResult, Settings, cluster, cluster_articles
 from .report.variants import diff, render as render_report, report
-from .match.verify import Thresholds, Verdict
+from .match.verdict import Thresholds, Verdict
 
 __version__ = "0.1.0"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .article import Article, ReadProblem
 from .match.group import Group
 from .match.settings import Settings  # noqa: F401 (what decides the groups: part of the job's description)
-from .match.verify import Verdicts
+from .match.verdicts import Verdicts
 
 
 class EngineError(RuntimeError):

@@ -54,12 +54,19 @@ def _dask(paths, client, **kw):
                         keep_text=True, **kw)
 
 
+def _verdicts(result) -> dict:
+    """What ``result.verdicts`` holds, as plain values: every pair verified, with its evidence."""
+    return {pair: result.verdicts[pair].as_dict() for pair in result.verdicts}
+
+
 def test_seeds_same_output_as_local_engine_across_partitions(seeds_dir, client):
     local = cluster(str(seeds_dir), jobs=1)
     # two articles per partition, two shuffle reducers: every stage crosses partitions
     dask = _dask([seeds_dir], client, partition_size=2, reducers=2)
     assert to_json(dask, explain=True) == to_json(local, explain=True)
     assert len(dask.groups) == 3
+    assert _verdicts(dask) == _verdicts(local)  # every verified pair, not only the groups' edges
+    assert len(_verdicts(local)) > sum(len(g.edges) for g in local.groups)
 
 
 @pytest.mark.slow
@@ -74,6 +81,7 @@ def test_saudinewsnet_days_same_groups_and_evidence(snn_file, client, monkeypatc
     assert sum(len(g.members) > 1 for g in local.groups) > 50  # the days hold many groups
     assert [g.members for g in dask.groups] == [g.members for g in local.groups]
     assert to_json(dask, explain=True) == to_json(local, explain=True)
+    assert _verdicts(dask) == _verdicts(local)
 
 
 def test_unreadable_documents_reported_in_reading_order(tmp_path, seeds_dir, client):

@@ -7,7 +7,9 @@ import pytest
 
 from dedup.match.group import group, group_verdicts
 from dedup.engine.local import Settings
-from dedup.match.verify import Measures, Verdict, Verdicts, Verifier
+from dedup.match.verdict import Measures, Verdict
+from dedup.match.verdicts import Verdicts
+from dedup.match.verify import Verifier
 
 
 def _v(relation: str, similarity: float) -> Verdict:

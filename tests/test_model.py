@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from dedup.match.model import EVIDENCE, MODEL_FILE, SameStoryModel, load
-from dedup.match.verify import Thresholds, Verifier, classify, similarity
+from dedup.match.verdict import Thresholds, classify, similarity
+from dedup.match.verify import Verifier
 
 
 def test_the_shipped_model_is_readable_and_was_never_fitted_on_a_test_day():
@@ -125,7 +126,7 @@ def test_a_read_also_block_of_another_story_does_not_make_them_one_story(marker,
 
 def test_a_rewrite_that_quotes_the_others_opening_is_not_taken_for_a_carried_block():
     """The same sentences, not word for word (one word of each changed): a rewrite, not a block."""
-    from dedup.match.verify import embedded_blocks
+    from dedup.match.verdict import embedded_blocks
 
     m_pair, m_a, m_b = np.zeros(3, dtype=np.int64), np.array([3, 4, 5]), np.array([0, 1, 2])
     units = np.array([12]), np.array([8])

@@ -19,7 +19,7 @@ from ..config import ConfigError, load as load_config
 from ..io.fields import FieldMap, check_fields
 from ..io.walk import InputError
 from ..job import EngineError
-from ..match.verify import Thresholds
+from ..match.verdict import Thresholds
 
 app = typer.Typer(
     help="Find duplicate and variant stories in Arabic news, show what each outlet added or dropped, "

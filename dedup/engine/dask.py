@@ -33,28 +33,23 @@ import logging
 import math
 import operator
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from ..article import Article, ReadProblem, first_line
-from ..text.boilerplate import Boilerplate
-from ..match.candidates import (band_postings, bucket_pairs, day_numbers, every_pair, keyword_codes, keyword_postings,
-                         shared_at_least)
-from ..match.features import Analysis, Corpus, analyze
-from ..match.group import Group, group
-from ..metrics import clustering_from_pairs
+from ..match.candidates import every_pair
+from ..match.group import Group
 from ..io.fields import FieldMap
 from ..io.files import holds_records
 from ..io.pieces import Piece, plan_pieces, read_piece
 from ..io.read import UniqueIds
 from ..io.walk import sources
-from ..text.lexicon import LEXICON
-from ..match.term_vectors import TermVectors, Units, document_frequencies, merge_frequencies
-from ..match.verify import Verdict, Verifier
+from ..match.verdict import Verdict
+from ..match.verdicts import Verdicts
+from . import stages
 
 log = logging.getLogger("dedup")
 
@@ -89,191 +84,7 @@ def _slice(events: list[tuple[str, object]], lo: int, hi: int, renames: dict[int
     return [replace(a, id=renames[k]) if k in renames else a for k, a in enumerate(articles, lo)]
 
 
-def _count_lines(articles: list[Article]) -> Counter:
-    return Boilerplate().count(a.text for a in articles)
-
-
-def _sum_counts(a: Counter, b: Counter) -> Counter:
-    total = Counter(a)
-    total.update(b)
-    return total
-
-
-def _fit_cleaner(counts: Counter) -> Boilerplate:
-    return Boilerplate().fit_counts(counts)
-
-
-@dataclass
-class AnalyzedPart:
-    articles: list[Article]
-    analyses: list[Analysis]
-
-
-def _analyze(articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int) -> AnalyzedPart:
-    stripped = [cleaner.strip(replace(a, removed=[], kept=[])) for a in articles]
-    return AnalyzedPart(stripped, [analyze(a, LEXICON, shingle_size, min_words) for a in stripped])
-
-
-def _frequencies(part: AnalyzedPart) -> tuple[np.ndarray, np.ndarray, int]:
-    units = Units.concat([an.units for an in part.analyses])
-    keys, df = document_frequencies(units)
-    return keys, df, len(units)
-
-
-def _merge_frequencies(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray, int]:
-    keys, df = merge_frequencies([(a[0], a[1]), (b[0], b[1])])
-    return keys, df, a[2] + b[2]
-
-
-def _vectorizer(total: tuple) -> TermVectors:
-    return TermVectors().from_frequencies(*total)
-
-
-@dataclass
-class _Features:
-    """A work partition's features: the corpus rows, keywords and days of its articles."""
-
-    start: int
-    corpus: Corpus
-    keywords: list[np.ndarray]
-    days: np.ndarray
-
-
-def _features(part: AnalyzedPart, vectorizer: TermVectors, start: int, settings) -> _Features:
-    analyses = [Analysis(an.spans, an.units, an.shingles) for an in part.analyses]
-    corpus = Corpus(part.articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
-    corpus.fit(analyses=analyses, vectorizer=vectorizer)
-    keywords = corpus.keywords(settings.keywords)
-    corpus.vectorizer_ = None  # the corpus vocabulary stays with its own task
-    return _Features(start, corpus, keywords, day_numbers(a.published for a in part.articles))
-
-
-def _route(pairs: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
-    """Split ``pairs`` by the work partition of their first article."""
-    owner = np.searchsorted(bounds, pairs[:, 0], side="right") - 1
-    return [pairs[owner == p] for p in range(len(bounds) - 1)]
-
-
-def _split(arrays: tuple[np.ndarray, ...], to: np.ndarray, reducers: int) -> list[tuple[np.ndarray, ...]]:
-    return [tuple(x[to == r] for x in arrays) for r in range(reducers)]
-
-
-def _band_postings(f: _Features, settings, reducers: int) -> list[tuple[np.ndarray, ...]]:
-    postings = band_postings(f.corpus.signatures_, settings.lsh_threshold, f.start)
-    return _split(postings, (postings[1] % np.uint64(reducers)).astype(np.int64), reducers)
-
-
-def _near_pairs(bounds: np.ndarray, *parts: tuple[np.ndarray, ...]) -> list[np.ndarray]:
-    """Pairs sharing a band bucket, from this reducer's buckets."""
-    return _route(bucket_pairs(*(np.concatenate([p[k] for p in parts]) for k in range(3))), bounds)
-
-
-def _keyword_postings(f: _Features, reducers: int) -> list[tuple[np.ndarray, ...]]:
-    postings = keyword_postings(f.keywords, f.days, f.start)
-    return _split(postings, postings[0] % reducers, reducers)
-
-
-def _keyword_codes(n: int, max_postings: int, max_days: float, reducers: int,
-                   *parts: tuple[np.ndarray, ...]) -> list[np.ndarray]:
-    """The keyword co-occurrence codes of this reducer's keywords, split again by pair for counting."""
-    codes = keyword_codes(*(np.concatenate([p[k] for p in parts]) for k in range(3)), n, max_postings, max_days)
-    return [codes[codes % reducers == r] for r in range(reducers)]
-
-
-def _same_story_pairs(n: int, min_shared: int, bounds: np.ndarray, *parts: np.ndarray) -> list[np.ndarray]:
-    return _route(shared_at_least(np.concatenate(parts), n, min_shared), bounds)
-
-
-def _join_pairs(*parts: np.ndarray) -> np.ndarray:
-    pairs = np.concatenate([p.reshape(-1, 2) for p in parts]) if parts else np.empty((0, 2), dtype=np.int64)
-    return np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
-
-
-def _take(f: _Features, wanted: np.ndarray) -> tuple[np.ndarray, Corpus | None]:
-    """The features of global articles ``wanted`` that partition ``f`` holds."""
-    n = len(f.corpus.articles)
-    wanted = np.unique(wanted)
-    mine = wanted[(wanted >= f.start) & (wanted < f.start + n)]
-    return mine, (f.corpus.take(mine - f.start) if len(mine) else None)
-
-
-def _partners(f: _Features, pairs: np.ndarray) -> tuple[np.ndarray, Corpus | None]:
-    return _take(f, pairs[:, 1])
-
-
-def _local(parts: list[tuple[np.ndarray, Corpus | None]]) -> tuple[np.ndarray, Corpus]:
-    """Several global-id feature sets as one corpus; ids ascending, so local order is global order."""
-    parts = [(ids, c) for ids, c in parts if c is not None and len(ids)]
-    order = np.argsort([int(ids[0]) for ids, _ in parts], kind="stable")
-    parts = [parts[k] for k in order]
-    return np.concatenate([ids for ids, _ in parts]), Corpus.concat([c for _, c in parts])
-
-
-def _verify(f: _Features, pairs: np.ndarray, thresholds, *partners: tuple) -> dict[tuple[int, int], Verdict]:
-    if len(pairs) == 0:
-        return {}
-    own = np.arange(f.start, f.start + len(f.corpus.articles), dtype=np.int64)
-    gids, corpus = _local([(own, f.corpus), *partners])
-    local = np.searchsorted(gids, pairs)
-    verdicts = Verifier(corpus, thresholds).verify_many(local)
-    return {(int(gids[i]), int(gids[j])): v for (i, j), v in verdicts.items()}
-
-
-def _forest(verdicts: dict[tuple[int, int], Verdict]) -> dict[int, int]:
-    """Each article touched by a related pair → the smallest article of its component (within these pairs)."""
-    return _components([(i, j) for (i, j), v in verdicts.items() if v.relation != "distinct"])
-
-
-def _components(edges: Iterable[tuple[int, int]]) -> dict[int, int]:
-    edges = list(edges)
-    return clustering_from_pairs(sorted({x for e in edges for x in e}), edges)  # labels: smallest member
-
-
-def _merge_forests(a: dict[int, int], b: dict[int, int]) -> dict[int, int]:
-    return _components([*a.items(), *b.items()])
-
-
-def _deal(component: int, tasks: int) -> int:
-    return (component * 0x9E3779B1) % (1 << 32) % tasks
-
-
-def _route_verdicts(verdicts: dict, labels: dict[int, int], tasks: int) -> list[dict]:
-    """The verdicts inside each component (related or not), dealt to the grouping tasks."""
-    out: list[dict] = [{} for _ in range(tasks)]
-    for (i, j), v in verdicts.items():
-        ci, cj = labels.get(i), labels.get(j)
-        if ci is not None and ci == cj:
-            out[_deal(ci, tasks)][(i, j)] = v
-    return out
-
-
-def _route_members(f: _Features, labels: dict[int, int], tasks: int) -> list[tuple[np.ndarray, Corpus | None]]:
-    n = len(f.corpus.articles)
-    dealt: list[list[int]] = [[] for _ in range(tasks)]
-    for g in range(f.start, f.start + n):
-        c = labels.get(g)
-        if c is not None:
-            dealt[_deal(c, tasks)].append(g)
-    return [_take(f, np.array(ids, dtype=np.int64)) for ids in dealt]
-
-
-def _group(thresholds, verdict_parts: list[dict], member_parts: list[tuple]) -> list[Group]:
-    """The local engine's grouping, on the components dealt to this task."""
-    if not any(len(ids) for ids, _ in member_parts):
-        return []
-    gids, corpus = _local(member_parts)
-    local = {}
-    for part in verdict_parts:
-        for (i, j), v in part.items():
-            local[(int(np.searchsorted(gids, i)), int(np.searchsorted(gids, j)))] = v
-    verifier = Verifier(corpus, thresholds)
-    groups = group(len(gids), local, lambda pairs: verifier.verify_many(np.array(pairs, dtype=np.int64)))
-    g = gids.tolist()
-    return [Group([g[m] for m in x.members], x.relation, [(g[i], g[j], v) for i, j, v in x.edges],
-                  {g[k]: g[v] for k, v in x.duplicate_of.items()}) for x in groups]
-
-
-def _light(f: _Features) -> list[Article]:
+def _light(f: stages.PartFeatures) -> list[Article]:
     """Articles without their text (ids, metadata, first line of the body), for the output of singletons."""
     out = []
     for a in f.corpus.articles:
@@ -281,7 +92,7 @@ def _light(f: _Features) -> list[Article]:
     return out
 
 
-def _articles(f: _Features) -> list[Article]:
+def _articles(f: stages.PartFeatures) -> list[Article]:
     return f.corpus.articles
 
 
@@ -412,7 +223,7 @@ def cluster_dask(
         n = sum(sizes)
         stage("read", read, n)
         if n == 0:
-            return ClusterResult([], [], problems, {}, timings)
+            return ClusterResult([], [], problems, Verdicts.of({}), timings)
         nworkers = max(1, len(client.scheduler_info()["workers"]))
         size = partition_size or min(20000, max(1000, math.ceil(n / (4 * nworkers))))
         parts, starts = [], []
@@ -426,13 +237,13 @@ def cluster_dask(
         R = reducers or max(1, min(P, 2 * nworkers))
 
         # 2. boilerplate: a distributed count of repeated lines
-        cleaner = client.submit(_fit_cleaner, _tree(client, _sum_counts, [client.submit(_count_lines, p) for p in parts]))
+        cleaner = client.submit(stages.fit_cleaner, _tree(client, stages.sum_counts, [client.submit(stages.count_lines, p) for p in parts]))
         # 3. analyze, and the corpus IDF from summed frequencies
-        analyzed = [client.submit(_analyze, p, cleaner, settings.shingle_size, settings.min_sentence_words) for p in parts]
-        vectorizer = client.submit(_vectorizer, _tree(client, _merge_frequencies,
-                                                      [client.submit(_frequencies, a) for a in analyzed]))
+        analyzed = [client.submit(stages.analyze_part, p, cleaner, settings.shingle_size, settings.min_sentence_words) for p in parts]
+        vectorizer = client.submit(stages.fit_vectorizer, _tree(client, stages.merge_frequencies,
+                                                      [client.submit(stages.frequencies, a) for a in analyzed]))
         # 4. features
-        feats = [client.submit(_features, a, vectorizer, int(s), settings) for a, s in zip(analyzed, starts)]
+        feats = [client.submit(stages.features, a, vectorizer, int(s), settings) for a, s in zip(analyzed, starts)]
         stage("features", feats, n)
         del parts, analyzed, read
 
@@ -440,32 +251,33 @@ def cluster_dask(
         def shuffle(outputs: list, width: int) -> list[list]:
             return [[client.submit(operator.getitem, o, r) for o in outputs] for r in range(width)]
 
-        bands = shuffle([client.submit(_band_postings, f, settings, R) for f in feats], R)
-        near = [client.submit(_near_pairs, bounds, *b) for b in bands]
-        words = shuffle([client.submit(_keyword_postings, f, R) for f in feats], R)
-        codes = shuffle([client.submit(_keyword_codes, n, settings.max_postings, settings.thresholds.max_days, R, *w) for w in words], R)
-        story = [client.submit(_same_story_pairs, n, settings.min_shared_keywords, bounds, *c) for c in codes]
+        bands = shuffle([client.submit(stages.band_postings, f, settings, R) for f in feats], R)
+        near = [client.submit(stages.near_pairs, bounds, *b) for b in bands]
+        words = shuffle([client.submit(stages.keyword_postings, f, R) for f in feats], R)
+        codes = shuffle([client.submit(stages.keyword_codes, n, settings.max_postings, settings.thresholds.max_days, R, *w) for w in words], R)
+        story = [client.submit(stages.same_story_pairs, n, settings.min_shared_keywords, bounds, *c) for c in codes]
         small = [client.submit(every_pair, n, int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
         routed = shuffle(near + story, P)
-        pairs = [client.submit(_join_pairs, small[p], *routed[p]) for p in range(P)]
+        pairs = [client.submit(stages.join_pairs, small[p], *routed[p]) for p in range(P)]
         stage("candidates", pairs, n)
 
         # 6. verify, each partition with its partners' features
         verdicts = []
         for p in range(P):
-            partners = [client.submit(_partners, feats[q], pairs[p]) for q in range(p + 1, P)]
-            verdicts.append(client.submit(_verify, feats[p], pairs[p], settings.thresholds, *partners))
+            partners = [client.submit(stages.partners, feats[q], pairs[p]) for q in range(p + 1, P)]
+            verdicts.append(client.submit(stages.verify_part, feats[p], pairs[p], settings.thresholds, *partners))
         stage("verify", verdicts, n)
 
         # 7. components (partition, then merge), then grouping per component
-        labels = _tree(client, _merge_forests, [client.submit(_forest, v) for v in verdicts])
+        labels = _tree(client, stages.merge_forests, [client.submit(stages.forest, v) for v in verdicts])
         G = P
-        vparts = shuffle([client.submit(_route_verdicts, v, labels, G) for v in verdicts], G)
-        mparts = shuffle([client.submit(_route_members, f, labels, G) for f in feats], G)
-        grouped = [client.submit(_group, settings.thresholds, vparts[g], mparts[g]) for g in range(G)]
+        vparts = shuffle([client.submit(stages.route_verdicts, v, labels, G) for v in verdicts], G)
+        mparts = shuffle([client.submit(stages.route_members, f, labels, G) for f in feats], G)
+        grouped = [client.submit(stages.group_part, settings.thresholds, vparts[g], mparts[g]) for g in range(G)]
         stage("group", grouped, n)
 
-        groups = [x for part in client.gather(grouped) for x in part]
+        done = client.gather(grouped)
+        groups = [x for part, _ in done for x in part]
         placed = {m for g in groups for m in g.members}
         groups += [Group([i], "unique") for i in range(n) if i not in placed]
         groups.sort(key=lambda g: (len(g.members) == 1, -len(g.members), g.members[0]))
@@ -473,5 +285,10 @@ def cluster_dask(
         articles = [a for part in client.gather([client.submit(_articles if keep_text else _light, f) for f in feats])
                     for a in part]
         stage("output", [], n)
-    found = {(i, j): v for g in groups for i, j, v in g.edges}
-    return ClusterResult(articles, groups, problems, found, timings)
+        # every verdict made, as the local engine keeps them: the candidate pairs' and those the grouping asked for
+        found: dict[tuple[int, int], Verdict] = {}
+        for part in client.gather(verdicts):
+            found.update(part)
+        for _, asked in done:
+            found.update(asked)
+    return ClusterResult(articles, groups, problems, Verdicts.of(dict(sorted(found.items()))), timings)

@@ -14,7 +14,8 @@ from itertools import islice
 import numpy as np
 from ..article import Article, ReadProblem
 from ..text.boilerplate import Boilerplate
-from ..match.candidates import candidate_pairs, every_pair, keyword_pairs, pair_codes_of, pairs_of_codes
+from ..match.candidates import candidate_pairs
+from .stages import find_candidates
 from ..match.group import group_verdicts
 from ..io.fields import FieldMap
 from ..io.pieces import plan_pieces
@@ -51,23 +52,6 @@ def _timer(timings: dict[str, float], stage: str):
     yield
     timings[stage] = time.perf_counter() - start
     log.debug("%s: %.2fs", stage, timings[stage])
-
-
-def find_candidates(corpus: Corpus, settings: Settings, near: Future | None = None
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Near-duplicate pairs (LSH), same-story pairs (shared keywords, close in time; every pair of a
-    corpus of at most :data:`~dedup.match.candidates.ALL_PAIRS_UP_TO` articles) and their union.
-    ``near``: the LSH pairs being found in another thread (:func:`_near_ahead`)."""
-    near = near.result() if near is not None else candidate_pairs(corpus.signatures_, settings.lsh_threshold)
-    same_story = keyword_pairs(corpus.keywords(settings.keywords), settings.min_shared_keywords, settings.max_postings,
-                               published=[a.published for a in corpus.articles], max_days=settings.thresholds.max_days)
-    base = len(corpus.articles)
-    same_story = pairs_of_codes(np.concatenate([pair_codes_of(same_story, base), pair_codes_of(every_pair(base), base)]),
-                                base)  # a small corpus: every pair
-    pairs = pairs_of_codes(np.concatenate([pair_codes_of(near, base), pair_codes_of(same_story, base)]), base)
-    return near, same_story, pairs
-
-
 
 
 def _near_ahead(signatures: np.ndarray, settings: Settings, jobs: int, spill: Spill) -> Future | None:

@@ -14,7 +14,8 @@ from .features import Analysis, Corpus, analyze
 from ..text.lexicon import LEXICON
 from .signature import Signer
 from .settings import Settings
-from .verify import Verdict, Verifier
+from .verdict import Verdict
+from .verify import Verifier
 
 
 def compare_articles(a: Article, b: Article, settings: Settings = Settings()) -> Verdict:

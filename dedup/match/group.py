@@ -17,7 +17,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from ..compute import kernels
-from .verify import PAIR_BASE, Verdicts
+from .verdicts import PAIR_BASE, Verdicts
 
 
 class UnionFind:

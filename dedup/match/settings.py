@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .candidates import MAX_POSTINGS
-from .verify import Thresholds
+from .verdict import Thresholds
 
 
 @dataclass(frozen=True)
