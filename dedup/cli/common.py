@@ -205,7 +205,7 @@ def _Rate():
 def _job_errors():
     """A grouping job's failures as one message and an exit code: the input (2), or the job
     itself (5: the engine, the spill folder, a lost worker process, memory)."""
-    from ..engine.processes import WorkerLost
+    from ..engine.workers import WorkerLost
     from ..compute.spill import SpillError
 
     try:

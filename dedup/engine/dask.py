@@ -119,7 +119,7 @@ def connect(scheduler=None, workers: int | None = None):
         with client:
             yield client
         return
-    from .processes import default_jobs
+    from .workers import default_jobs
 
     with LocalCluster(n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
                       dashboard_address=None, silence_logs=logging.CRITICAL) as local, Client(local) as client:

@@ -21,8 +21,9 @@ from ..io.fields import FieldMap
 from ..io.pieces import plan_pieces
 from ..io.read import read
 from ..match.features import Corpus
-from .processes import (MIN_PARALLEL, PROCESS_PIECE_BYTES, CorpusAnalysis, InputChanged, can_fork, default_jobs,
-                       read_and_analyze, strip_and_analyze, stream_and_analyze)
+from .processes import (MIN_PARALLEL, PROCESS_PIECE_BYTES, CorpusAnalysis, InputChanged, read_and_analyze,
+                        strip_and_analyze, stream_and_analyze)
+from .workers import can_fork, default_jobs
 from ..match.signature import Signer
 from ..compute.spill import IN_MEMORY, Spill
 from ..job import ClusterResult, EngineError, Settings  # noqa: F401 (the job's types, read from here too)
