@@ -16,7 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from dedup.index.index import Index, IndexSettings, pack_body, prepare
+from dedup.index.entries import IndexSettings, prepare
+from dedup.index.index import Index
+from dedup.index.store import pack_body
 from dedup.match.signature import Signer
 
 from . import datasets

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dedup.index.index import MAX_CANDIDATES, Index
+from dedup.index.index import Index, MAX_CANDIDATES
 from dedup.metrics import evaluate
 
 from . import datasets

@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 from dedup import Article, read
 from dedup.cli import app
 from dedup.match.compare import compare_articles
-from dedup.index.index import Index, IndexError_, IndexSettings, IndexUnavailable
+from dedup.index.entries import IndexSettings
+from dedup.index.index import Index
+from dedup.index.store import IndexError_, IndexUnavailable
 
 from .conftest import saudinewsnet_records
 from .redis_server import RedisServer

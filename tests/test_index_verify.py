@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from dedup import Article, read
 from dedup.cli import app
 from dedup.match.compare import compare_articles, compare_many
-from dedup.index.index import FORMAT, Index, IndexSettings, prepare
+from dedup.index.entries import FORMAT, IndexSettings, prepare
+from dedup.index.index import Index
 
 from .conftest import saudinewsnet_records
 from .test_index import RETOLD, STORY

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from dedup import Article
 from dedup.cli import app
-from dedup.index.index import Index, IndexFull, IndexReadOnly
+from dedup.index.index import Index
+from dedup.index.store import IndexFull, IndexReadOnly
 
 from .conftest import saudinewsnet_records
 from .redis_server import RedisServer

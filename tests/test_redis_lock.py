@@ -13,7 +13,8 @@ import pytest
 
 from dedup import Article
 from dedup.index import redis as store_redis
-from dedup.index.index import Index, LockLost
+from dedup.index.index import Index
+from dedup.index.store import LockLost
 
 from .conftest import saudinewsnet_records
 from .redis_server import RedisServer

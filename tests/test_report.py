@@ -7,7 +7,9 @@ from dedup import Article, cluster
 from dedup.cli import app
 from dedup.report.html import render as render_html
 from dedup.report.markdown import render as render_md
-from dedup.report.variants import SCHEMA, build, diff, from_result, numbers, quotes, word_diff
+from dedup.report.disagreements import numbers, quotes
+from dedup.report.variants import SCHEMA, build, diff, from_result
+from dedup.report.wording import word_diff
 
 
 @pytest.fixture(scope="module")
@@ -415,7 +417,7 @@ def test_a_fact_told_inside_another_outlet_s_longer_sentence_is_not_called_added
 
 
 def test_different_weekdays_months_and_nationalities_are_disagreements():
-    from dedup.report.variants import details
+    from dedup.report.disagreements import details
 
     assert details("وقع الحادث يوم الأربعاء لعامل يمني الجنسية") == {"day": ["الأربعاء"], "nationality": ["يمني"]}
     assert details("التقى الوزير نظيره المصري") == {}  # a nationality counts where nationality is spoken of
@@ -446,7 +448,7 @@ def test_a_column_names_its_article_once_when_the_label_is_the_file_name():
 
 def test_review_cases_numbers_details_and_datelines():
     from dedup.text.boilerplate import dateline_length, is_label_line
-    from dedup.report.variants import details
+    from dedup.report.disagreements import details
 
     assert numbers("بلغت 4.1 مليون") == numbers("بلغت 4,100,000") == ["4100000"]
     assert numbers("يوم الاثنين") == []  # a weekday, not the number two
@@ -466,7 +468,7 @@ def test_review_cases_numbers_details_and_datelines():
 
 
 def test_one_person_given_two_ranks_is_a_disagreement():
-    from dedup.report.variants import ranks
+    from dedup.report.disagreements import ranks
 
     assert ranks("وقال المتحدث الرسمي الرائد نايف الشريف إن الفرق باشرت") == [("الرائد", frozenset({"نايف", "الشريف"}))]
     a = _art("a", "x", ["وقال المتحدث الرسمي للدفاع المدني بالعاصمة المقدسة الرائد نايف الشريف إن الفرق باشرت الحادث."])

@@ -34,7 +34,7 @@ EXIT_FULL = 7  # the index's storage is full (disk full, Redis out of memory)
 
 @contextmanager
 def _index_errors():
-    from ..index.index import IndexBusy, IndexError_, IndexFull, IndexUnavailable
+    from ..index.store import IndexBusy, IndexError_, IndexFull, IndexUnavailable
     from ..index.ingest import OutputError
 
     try:
@@ -109,7 +109,8 @@ def index_create(
 
     Example: dedup index create news.sqlite
     """
-    from ..index.index import Index, IndexSettings
+    from ..index.entries import IndexSettings
+    from ..index.index import Index
 
     with _index_errors():
         try:

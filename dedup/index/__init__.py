@@ -6,6 +6,7 @@ implemented by :mod:`~dedup.index.sqlite` (one file, the default) and :mod:`~ded
 (shared by many workers); :mod:`~dedup.index.ingest` checks and records a feed batch by batch.
 """
 
-from .index import Index, IndexSettings, IndexVerdict
+from .entries import IndexSettings, IndexVerdict
+from .index import Index
 
 __all__ = ["Index", "IndexSettings", "IndexVerdict"]

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
 from ..article import Article, ReadProblem
-from .index import Index, IndexVerdict
+from .entries import IndexVerdict
+from .index import Index
 from ..corpus import decision
 from ..io.fields import FieldMap
 from ..io.records import parse_record
