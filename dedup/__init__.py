@@ -1,4 +1,11 @@
-"""dedup: duplicate- and variant-story detection for Arabic news."""
+"""dedup: duplicate- and variant-story detection for Arabic news.
+
+The public API: read articles (:func:`read`), group them (:func:`cluster`,
+:func:`cluster_articles`), compare two (:func:`compare`, :func:`compare_articles`), report what
+outlets added, dropped or disagree on (:func:`report`, :func:`diff`). The package's folders follow
+the flow: ``io`` → ``text`` → ``match`` → ``engine`` → ``report``, ``index`` beside; ``compute``
+below them all, ``cli`` above (see docs/architecture.md).
+"""
 
 from .article import Article, ReadProblem
 from .match.compare import compare, compare_articles

@@ -1,4 +1,10 @@
-"""The one record type that flows through every step of the pipeline."""
+"""The one record type that flows through every step of the pipeline: :class:`Article`, and
+:class:`ReadProblem` for a document that could not be read (or was read with a repair).
+
+The ground floor: made by the readers (:mod:`dedup.io`), stripped and analyzed by
+:mod:`dedup.text` and :mod:`dedup.match`, grouped by the engines (:mod:`dedup.engine`), written
+out by :mod:`dedup.io.formats`, :mod:`dedup.corpus` and the reports. It imports nothing of the package.
+"""
 
 from __future__ import annotations
 

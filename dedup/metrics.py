@@ -1,7 +1,8 @@
 """Clustering and pair-scoring metrics: pairwise and B-cubed precision/recall/F1,
 adjusted Rand index, rank correlation and ROC AUC.
 
-Clusterings are given as ``{item: cluster_label}`` over the same items.
+Beside the flow, not in it: ``dedup evaluate`` and the benchmarks score a grouping against
+labels with these. Clusterings are given as ``{item: cluster_label}`` over the same items.
 """
 
 from __future__ import annotations

@@ -103,3 +103,10 @@ def test_the_stage_folders_import_each_other_in_one_direction():
     graph.pop("__main__", None)
     assert _cycle(graph) is None, " -> ".join(_cycle(graph))
     assert {"text", "io", "match", "report", "index", "engine", "compute", "cli"} <= set(graph)
+
+
+def test_every_module_opens_by_saying_what_it_does():
+    """A newcomer reads a module's docstring first: every module has one, of a sentence or more."""
+    thin = [name for name, path in _modules().items()
+            if len((ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "").split()) < 8]
+    assert thin == []

@@ -1,4 +1,9 @@
-"""The ``filter`` command: the deduplicated corpus out of a grouping, or a stream filtered against an index."""
+"""The ``filter`` command: the deduplicated corpus out of a grouping, or a stream filtered against an index.
+
+Top floor, like the other commands: ``filter --out`` runs the job (:mod:`dedup.engine`) and has
+:mod:`dedup.corpus` write the kept records and a decision per record; ``filter --index`` checks
+and records each batch against the index (:mod:`dedup.index.ingest`).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The ``index`` commands: a persistent "seen this already?" index, created, added to, checked, described and pruned."""
+"""The ``index`` commands: a persistent "seen this already?" index, created, added to, checked, described and pruned.
+
+Top floor: options in, :class:`~dedup.index.index.Index` calls out (:mod:`dedup.index.ingest`
+for ``add`` and ``check`` on a feed), exit codes for a busy, full or unreachable index.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""The grouping commands: ``cluster``, ``compare``, ``report``, ``diff`` and ``evaluate``."""
+"""The grouping commands: ``cluster``, ``compare``, ``report``, ``diff`` and ``evaluate``.
+
+The top floor: each command reads its options (defaults from :mod:`dedup.config`), runs the job
+through :mod:`dedup.engine` or one pair through :mod:`dedup.match.compare`, and writes what it
+found with :mod:`dedup.io.formats` or :mod:`dedup.report`. What the commands share (outputs,
+progress, exit codes, the record-field options) is in :mod:`dedup.cli.common`.
+"""
 
 from __future__ import annotations
 

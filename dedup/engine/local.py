@@ -1,5 +1,13 @@
-"""The grouping job: read → strip boilerplate → normalize → shingle → sign →
-candidates → verify → group. One call per step, each inside a timer."""
+"""The local executor: the grouping job on this machine, read → strip boilerplate → analyze →
+sign → candidates → verify → group, each stage inside a timer.
+
+Runs the stages of :mod:`dedup.engine.stages` with the whole corpus as one part: the map stages
+(stripping, analysis, signing; the reading too, for large inputs) in worker processes
+(:mod:`dedup.engine.processes`), the corpus-wide ones here, their loops on several threads
+(:mod:`dedup.compute.kernels`) and their largest arrays in files when asked
+(:mod:`dedup.compute.spill`). :func:`cluster` is also where ``engine="dask"`` hands the job to
+:mod:`dedup.engine.dask`: same groups, same result.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Turning grouping results into JSON, JSON Lines, CSV and a text table."""
+"""Turning grouping results into JSON, JSON Lines, CSV and a text table.
+
+The last stage of ``dedup cluster``: a :class:`~dedup.job.ClusterResult` (from either engine) in,
+text out, with the same columns in every record format (``--explain`` adds each group's evidence).
+Parquet goes through :mod:`dedup.io.parquet`.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""Comparing two articles: the verification step on a pair, with its evidence."""
+"""Comparing two articles: the verification step on a pair, with its evidence.
+
+The whole of :mod:`dedup.match` on one pair, without a corpus: both articles stripped, analyzed
+and signed alone, then verified as the job verifies a candidate pair. ``dedup compare`` calls it,
+and the index (:mod:`dedup.index.index`) verifies each incoming article against its stored
+neighbours with :func:`compare_many`, so the index and ``compare`` give one verdict.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The variant report as one self-contained, right-to-left HTML page (no network, inline CSS).
 
-Every piece of article text goes through :func:`html.escape`: an article that
+Draws the dict that :mod:`dedup.report.variants` builds, worded as :mod:`dedup.report.wording`
+says. Every piece of article text goes through :func:`html.escape`: an article that
 contains ``<script>`` shows it as text.
 """
 
