@@ -33,6 +33,7 @@ import logging
 import math
 import operator
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import replace
@@ -82,6 +83,10 @@ def _chunk_index(events: list[tuple[str, object]]) -> list[tuple[str, object]]:
 def _slice(events: list[tuple[str, object]], lo: int, hi: int, renames: dict[int, str]) -> list[Article]:
     articles = [e[0] for kind, e in events if kind == "article"][lo:hi]
     return [replace(a, id=renames[k]) if k in renames else a for k, a in enumerate(articles, lo)]
+
+
+def _count_lines(articles: list[Article]) -> Counter:
+    return stages.count_lines(a.text for a in articles)
 
 
 def _light(f: stages.PartFeatures) -> list[Article]:
@@ -237,7 +242,7 @@ def cluster_dask(
         R = reducers or max(1, min(P, 2 * nworkers))
 
         # 2. boilerplate: a distributed count of repeated lines
-        cleaner = client.submit(stages.fit_cleaner, _tree(client, stages.sum_counts, [client.submit(stages.count_lines, p) for p in parts]))
+        cleaner = client.submit(stages.fit_cleaner, _tree(client, stages.sum_counts, [client.submit(_count_lines, p) for p in parts]))
         # 3. analyze, and the corpus IDF from summed frequencies
         analyzed = [client.submit(stages.analyze_part, p, cleaner, settings.shingle_size, settings.min_sentence_words) for p in parts]
         vectorizer = client.submit(stages.fit_vectorizer, _tree(client, stages.merge_frequencies,

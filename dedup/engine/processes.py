@@ -17,15 +17,15 @@ import numpy as np
 
 from ..article import Article, first_line
 from ..text.boilerplate import Boilerplate, rebuild_clean
-from ..match.features import NO_SHINGLES, Analysis, analyze
+from ..match.features import NO_SHINGLES, Analysis
 from ..io.fields import FieldMap
 from ..io.files import ProblemHandler
 from ..io.pieces import Piece, read_piece
 from ..io.read import UniqueIds
 from ..io.walk import InputError
-from ..text.lexicon import LEXICON
 from ..match.signature import Signer
 from ..compute.spill import IN_MEMORY, Spill
+from . import stages
 from .workers import IN_FLIGHT, Workers, return_freed_memory  # noqa: F401 (IN_FLIGHT: read with STREAM_BATCH)
 from ..match.term_vectors import NO_UNITS, TermCounts, Units
 
@@ -63,7 +63,7 @@ def _chunks(n: int, jobs: int) -> list[tuple[int, int]]:
 
 
 def _count(span: tuple[int, int]) -> Counter:
-    return _worker.cleaner.count(a.text for a in _worker.articles[span[0] : span[1]])
+    return stages.count_lines((a.text for a in _worker.articles[span[0] : span[1]]), _worker.cleaner)
 
 
 @dataclass
@@ -98,12 +98,12 @@ def _analyze_texts(items: list[tuple[str, str]]) -> _Chunk:
     cleaner, shingle_size, min_words, signer, keep_text = w.cleaner, w.shingle_size, w.min_words, w.signer, w.keep_text
     stripped, heads, analyses = [], [], []
     for text, title in items:
-        clean, removed, kept = cleaner.strip_text(text)
+        clean, removed, kept, analysis = stages.analyze_article(text, title, cleaner, shingle_size, min_words)
         if keep_text:
             stripped.append((removed, kept))
         else:
             heads.append(first_line(clean))
-        analyses.append(analyze(Article("", text, title=title, clean=clean), LEXICON, shingle_size, min_words))
+        analyses.append(analysis)
     return _Chunk(
         stripped,
         heads,
@@ -117,7 +117,7 @@ def _analyze_texts(items: list[tuple[str, str]]) -> _Chunk:
 
 
 def _count_texts(texts: list[str]) -> Counter:
-    return _worker.cleaner.count(texts)
+    return stages.count_lines(texts, _worker.cleaner)
 
 
 def _pool(jobs: int, state: WorkerState) -> Workers:
@@ -346,7 +346,7 @@ def _count_piece(piece: Piece) -> tuple[list[tuple[str, object]], Counter]:
     (as tuples of their fields: pickled as objects they took five times as long), else only
     their ids and where they were read."""
     events = _read_events(piece)
-    counts = _worker.cleaner.count(a.text for kind, a in events if kind == "article")
+    counts = stages.count_lines((a.text for kind, a in events if kind == "article"), _worker.cleaner)
     whole = _worker.hold
     return [("article", _as_fields(e, whole)) if kind == "article" else (kind, e) for kind, e in events], counts
 

@@ -13,7 +13,8 @@ read                    map        pieces of the input → articles and problems
                                    (ids made unique in reading order, by the executor)
 boilerplate             reduce     :func:`count_lines` per part, :func:`sum_counts`,
                                    :func:`fit_cleaner` → one cleaner for the corpus
-analyze                 map        :func:`analyze_part` → stripped articles, analyses
+analyze                 map        :func:`analyze_article` on each article of a part
+                                   (:func:`analyze_part`) → stripped articles, analyses
 corpus statistics       reduce     :func:`frequencies`, :func:`merge_frequencies`,
                                    :func:`fit_vectorizer` → the corpus IDF
 features                map        :func:`features` → signatures, TF-IDF rows, keywords
@@ -55,9 +56,9 @@ from ..text.lexicon import LEXICON
 STAGES = ("read", "boilerplate", "analyze", "corpus statistics", "features", "candidates", "verify", "group")
 
 
-def count_lines(articles: list[Article]) -> Counter:
-    """How many of a part's articles each line appears in (the boilerplate's evidence)."""
-    return Boilerplate().count(a.text for a in articles)
+def count_lines(texts: Iterable[str], cleaner: Boilerplate | None = None) -> Counter:
+    """How many of a part's texts each line appears in (the boilerplate's evidence; summed over parts)."""
+    return (cleaner or Boilerplate()).count(texts)
 
 
 def sum_counts(a: Counter, b: Counter) -> Counter:
@@ -79,9 +80,22 @@ class AnalyzedPart:
     analyses: list[Analysis]
 
 
+def analyze_article(text: str, title: str, cleaner: Boilerplate, shingle_size: int, min_words: int
+                    ) -> tuple[str, list, list, Analysis]:
+    """The analyze stage on one article: its boilerplate stripped (the clean text, the spans removed and
+    the segments kept), then its sentences, term ids and shingle set (:func:`~dedup.match.features.analyze`)."""
+    clean, removed, kept = cleaner.strip_text(text)
+    return clean, removed, kept, analyze(Article("", text, title=title, clean=clean), LEXICON, shingle_size, min_words)
+
+
 def analyze_part(articles: list[Article], cleaner: Boilerplate, shingle_size: int, min_words: int) -> AnalyzedPart:
-    stripped = [cleaner.strip(replace(a, removed=[], kept=[])) for a in articles]
-    return AnalyzedPart(stripped, [analyze(a, LEXICON, shingle_size, min_words) for a in stripped])
+    """:func:`analyze_article` on each article of a part; the articles come back as stripped copies."""
+    stripped, analyses = [], []
+    for a in articles:
+        clean, removed, kept, analysis = analyze_article(a.text, a.title, cleaner, shingle_size, min_words)
+        stripped.append(replace(a, clean=clean, removed=removed, kept=kept))
+        analyses.append(analysis)
+    return AnalyzedPart(stripped, analyses)
 
 
 def frequencies(part: AnalyzedPart) -> tuple[np.ndarray, np.ndarray, int]:
