@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .index_commands import _decide, _index_errors
+from .index_commands import apply_decision_settings, index_errors
 from ..io.fields import FieldMap, check_fields
 from ..io.walk import InputError
 from ..job import Settings
@@ -226,8 +226,8 @@ def _filter_index(index, paths, out, side, batch, fields, cfg, decide, quiet=Fal
             _err(f"dedup: {exc}")
             raise typer.Exit(EXIT_INPUT)
     lines = (line for name, stream in streams for line in read_lines(stream, fields, _problem, name))
-    with _index_errors(), Index.open(index, create=True) as ix:
-        _decide(ix, cfg, *decide)
+    with index_errors(), Index.open(index, create=True) as ix:
+        apply_decision_settings(ix, cfg, *decide)
         try:
             said = side.open("a", encoding="utf-8")
         except OSError as exc:

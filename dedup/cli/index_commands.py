@@ -37,7 +37,7 @@ EXIT_FULL = 7  # the index's storage is full (disk full, Redis out of memory)
 
 
 @contextmanager
-def _index_errors():
+def index_errors():
     from ..index.store import IndexBusy, IndexError_, IndexFull, IndexUnavailable
     from ..index.ingest import OutputError
 
@@ -91,7 +91,7 @@ def _read_inputs(inputs: list[str], fields: FieldMap):
     return read(inputs, fields, on_problem=_problem)
 
 
-def _decide(ix, cfg, min_similarity, duplicate_threshold, max_days) -> None:
+def apply_decision_settings(ix, cfg, min_similarity, duplicate_threshold, max_days) -> None:
     """The index's verification with the decision settings given (or configured)."""
     if any(v is not None for v in (min_similarity, duplicate_threshold, max_days, cfg.min_similarity,
                                    cfg.duplicate_threshold, cfg.max_days)):
@@ -116,7 +116,7 @@ def index_create(
     from ..index.entries import IndexSettings
     from ..index.index import Index
 
-    with _index_errors():
+    with index_errors():
         try:
             settings = IndexSettings(num_perm=num_perm, seed=seed, threshold=threshold, variant_threshold=variant_threshold)
         except ValueError as exc:
@@ -157,9 +157,9 @@ def index_add(
     cfg = _config(config)
     fields = _fields(cfg, id_field, text_field, title_field, outlet_field, date_field)
     paths = _inputs(inputs, fields)
-    with _index_errors():
+    with index_errors():
         with Index.open(path) as ix:
-            _decide(ix, cfg, min_similarity, duplicate_threshold, max_days)
+            apply_decision_settings(ix, cfg, min_similarity, duplicate_threshold, max_days)
             _verdict_lines(ix.add_batches(_read_inputs(paths, fields), batch))
             if keep_days is not None:
                 _err(f"dedup: pruned {ix.prune(keep_days)} article(s) older than {keep_days} days")
@@ -189,9 +189,9 @@ def index_check(
     cfg = _config(config)
     fields = _fields(cfg, id_field, text_field, title_field, outlet_field, date_field)
     paths = _inputs(inputs, fields)
-    with _index_errors():
+    with index_errors():
         with Index.open(path, write=False) as ix:
-            _decide(ix, cfg, min_similarity, duplicate_threshold, max_days)
+            apply_decision_settings(ix, cfg, min_similarity, duplicate_threshold, max_days)
             _verdict_lines(ix.check_batches(_read_inputs(paths, fields), batch))
 
 
@@ -206,7 +206,7 @@ def index_stats(
     """
     from ..index.index import Index
 
-    with _index_errors(), Index.open(path, write=False) as ix:
+    with index_errors(), Index.open(path, write=False) as ix:
         stats = ix.stats()
     if format is CompareFormat.json:
         typer.echo(json.dumps(stats, ensure_ascii=False, indent=2))
@@ -229,7 +229,7 @@ def index_remove(
     """
     from ..index.index import Index
 
-    with _index_errors(), Index.open(path) as ix:
+    with index_errors(), Index.open(path) as ix:
         typer.echo(json.dumps({"removed": ix.remove(ids)}))
 
 
@@ -245,5 +245,5 @@ def index_prune(
     from ..index.index import Index
 
     _keep_days(keep_days)
-    with _index_errors(), Index.open(path) as ix:
+    with index_errors(), Index.open(path) as ix:
         typer.echo(json.dumps({"pruned": ix.prune(keep_days)}))

@@ -41,7 +41,8 @@ import numpy as np
 
 from ..article import Article
 from ..match import candidates, term_vectors
-from ..match.candidates import bucket_pairs, day_numbers, every_pair, keyword_pairs, pair_codes_of, pairs_of_codes, shared_at_least
+from ..match.candidates import (bucket_pairs, day_numbers, every_pair, keyword_pairs, pair_codes_of, pairs_of_codes,
+                                shared_at_least)
 from ..match.features import Analysis, Corpus, analyze
 from ..match.group import Group, components as connected_components, group_verdicts
 from ..match.settings import Settings
@@ -62,6 +63,7 @@ def count_lines(texts: Iterable[str], cleaner: Boilerplate | None = None) -> Cou
 
 
 def sum_counts(a: Counter, b: Counter) -> Counter:
+    """Two parts' line counts as one (the reduction: associative, so a tree of them sums the corpus)."""
     total = Counter(a)
     total.update(b)
     return total
@@ -99,12 +101,14 @@ def analyze_part(articles: list[Article], cleaner: Boilerplate, shingle_size: in
 
 
 def frequencies(part: AnalyzedPart) -> tuple[np.ndarray, np.ndarray, int]:
+    """A part's sentence-term frequencies: its term keys, in how many of its units each occurs, its units."""
     units = Units.concat([an.units for an in part.analyses])
     keys, df = term_vectors.document_frequencies(units)
     return keys, df, len(units)
 
 
 def merge_frequencies(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray, int]:
+    """Two parts' frequencies as one (the reduction behind the corpus IDF)."""
     keys, df = term_vectors.merge_frequencies([(a[0], a[1]), (b[0], b[1])])
     return keys, df, a[2] + b[2]
 
@@ -124,7 +128,9 @@ class PartFeatures:
     days: np.ndarray
 
 
-def features(part: AnalyzedPart, vectorizer: TermVectors, start: int, settings) -> PartFeatures:
+def features(part: AnalyzedPart, vectorizer: TermVectors, start: int, settings: Settings) -> PartFeatures:
+    """A part's signatures, TF-IDF rows (the corpus IDF: each row is the one the whole corpus gives),
+    keywords and days; ``start`` is the number of its first article in the corpus."""
     analyses = [Analysis(an.spans, an.units, an.shingles) for an in part.analyses]
     corpus = Corpus(part.articles, settings.shingle_size, settings.num_perm, settings.seed, settings.min_sentence_words)
     corpus.fit(analyses=analyses, vectorizer=vectorizer)
@@ -157,10 +163,12 @@ def route_by_part(pairs: np.ndarray, bounds: np.ndarray) -> list[np.ndarray]:
 
 
 def split_by_reducer(arrays: tuple[np.ndarray, ...], to: np.ndarray, reducers: int) -> list[tuple[np.ndarray, ...]]:
+    """Rows of ``arrays`` dealt to ``reducers`` shuffle tasks by ``to`` (each row's reducer)."""
     return [tuple(x[to == r] for x in arrays) for r in range(reducers)]
 
 
 def band_postings(f: PartFeatures, settings, reducers: int) -> list[tuple[np.ndarray, ...]]:
+    """A part's LSH band keys (band, key, article), dealt to the reducers by key: a bucket meets in one task."""
     postings = candidates.band_postings(f.corpus.signatures_, settings.lsh_threshold, f.start)
     return split_by_reducer(postings, (postings[1] % np.uint64(reducers)).astype(np.int64), reducers)
 
@@ -171,6 +179,7 @@ def near_pairs(bounds: np.ndarray, *parts: tuple[np.ndarray, ...]) -> list[np.nd
 
 
 def keyword_postings(f: PartFeatures, reducers: int) -> list[tuple[np.ndarray, ...]]:
+    """A part's keyword postings (term, article, day), dealt to the reducers by term."""
     postings = candidates.keyword_postings(f.keywords, f.days, f.start)
     return split_by_reducer(postings, postings[0] % reducers, reducers)
 
@@ -183,10 +192,12 @@ def keyword_codes(n: int, max_postings: int, max_days: float, reducers: int,
 
 
 def same_story_pairs(n: int, min_shared: int, bounds: np.ndarray, *parts: np.ndarray) -> list[np.ndarray]:
+    """Pairs sharing at least ``min_shared`` keywords, from this reducer's codes, routed to their first article's part."""
     return route_by_part(shared_at_least(np.concatenate(parts), n, min_shared), bounds)
 
 
 def join_pairs(*parts: np.ndarray) -> np.ndarray:
+    """A part's candidate pairs from every channel and reducer, once each, in order."""
     pairs = np.concatenate([p.reshape(-1, 2) for p in parts]) if parts else np.empty((0, 2), dtype=np.int64)
     return np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
 
@@ -200,6 +211,7 @@ def take(f: PartFeatures, wanted: np.ndarray) -> tuple[np.ndarray, Corpus | None
 
 
 def partners(f: PartFeatures, pairs: np.ndarray) -> tuple[np.ndarray, Corpus | None]:
+    """The features partition ``f`` holds of the second articles of ``pairs``."""
     return take(f, pairs[:, 1])
 
 
@@ -212,6 +224,7 @@ def as_one_corpus(parts: list[tuple[np.ndarray, Corpus | None]]) -> tuple[np.nda
 
 
 def verify_part(f: PartFeatures, pairs: np.ndarray, thresholds, *partners: tuple) -> dict[tuple[int, int], Verdict]:
+    """The verdicts of a part's candidate pairs (their first article in the part), with its partners' features."""
     if len(pairs) == 0:
         return {}
     own = np.arange(f.start, f.start + len(f.corpus.articles), dtype=np.int64)
@@ -239,10 +252,12 @@ def components(edges: Iterable[tuple[int, int]]) -> dict[int, int]:
 
 
 def merge_forests(a: dict[int, int], b: dict[int, int]) -> dict[int, int]:
+    """Two partial components labellings as one (the reduction behind the components)."""
     return components([*a.items(), *b.items()])
 
 
 def deal(component: int, tasks: int) -> int:
+    """The grouping task a component goes to (a fixed spread of the component's label)."""
     return (component * 0x9E3779B1) % (1 << 32) % tasks
 
 
@@ -257,6 +272,7 @@ def route_verdicts(verdicts: dict, labels: dict[int, int], tasks: int) -> list[d
 
 
 def route_members(f: PartFeatures, labels: dict[int, int], tasks: int) -> list[tuple[np.ndarray, Corpus | None]]:
+    """A part's articles that are in a component, with their features, dealt to the grouping tasks."""
     n = len(f.corpus.articles)
     dealt: list[list[int]] = [[] for _ in range(tasks)]
     for g in range(f.start, f.start + n):

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .walk import InputError, Skipped, sources
-from .files import _record_lines, _regular, _suffix, holds_records
+from .files import record_lines, is_regular, suffix_of, holds_records
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class FieldMap:
 
 
 @lru_cache(maxsize=64)
-def _used_names(fields: FieldMap) -> frozenset[str]:
+def used_names(fields: FieldMap) -> frozenset[str]:
     """The record fields that ``fields`` reads (the rest go to ``meta``); made once per field map,
     not per record (it was a quarter of the reading time)."""
     named = {k for name in ("id", "text", "title", "outlet", "date") for k in [getattr(fields, name)] if k}
@@ -64,15 +64,15 @@ FIELD_SAMPLE = 1000
 
 def _sample_records(path: Path, name: str, n: int) -> Iterator[dict]:
     """Up to ``n`` records of a records file that parse (the rest is the reader's business)."""
-    suffix = _suffix(path)
+    suffix = suffix_of(path)
     if suffix in {".csv", ".csv.gz"}:
-        rows = csv.DictReader(_record_lines(path, name, lambda p: None))
+        rows = csv.DictReader(record_lines(path, name, lambda p: None))
     elif suffix == ".parquet":
         from .parquet import read_records
 
         rows = read_records(path)
     else:
-        rows = (json.loads(line) for line in _record_lines(path, name, lambda p: None) if line.strip())
+        rows = (json.loads(line) for line in record_lines(path, name, lambda p: None) if line.strip())
     seen = 0
     try:
         for row in rows:
@@ -118,7 +118,7 @@ def check_fields(paths: Iterable[str | os.PathLike], fields: FieldMap, sample: i
     """
     names, records = [], []
     for path, ident in sources(paths):
-        if isinstance(ident, Skipped) or not holds_records(path) or not _regular(path):
+        if isinstance(ident, Skipped) or not holds_records(path) or not is_regular(path):
             continue
         try:
             records.extend(_sample_records(path, ident, sample))

@@ -27,7 +27,7 @@ RECORD_SUFFIXES = {".jsonl", ".ndjson", ".csv", ".jsonl.gz", ".ndjson.gz", ".csv
 ProblemHandler = Callable[[ReadProblem], None]
 
 
-def _suffix(path: Path) -> str:
+def suffix_of(path: Path) -> str:
     name = path.name.lower()
     for double in (".jsonl.gz", ".ndjson.gz", ".csv.gz"):
         if name.endswith(double):
@@ -37,7 +37,7 @@ def _suffix(path: Path) -> str:
 
 def holds_records(path: Path) -> bool:
     """Whether ``path`` is a file of many records (JSON Lines, CSV, Parquet) rather than one document."""
-    return _suffix(path) in RECORD_SUFFIXES
+    return suffix_of(path) in RECORD_SUFFIXES
 
 
 def html_to_text(html: str) -> tuple[str, str]:
@@ -89,7 +89,7 @@ def _report_faults(faults: list[tuple[int, str]], name: str, on_problem: Problem
     log.close()
 
 
-def _read_file(path: Path, ident: str, on_problem: ProblemHandler) -> Article:
+def read_document(path: Path, ident: str, on_problem: ProblemHandler) -> Article:
     data = path.read_bytes()
     if not data.strip():
         raise ValueError("empty file")
@@ -97,7 +97,7 @@ def _read_file(path: Path, ident: str, on_problem: ProblemHandler) -> Article:
     text = decoded.text
     _report_faults(decoded.faults, ident, on_problem, records=False)
     title = ""
-    if _suffix(path) in HTML_SUFFIXES:
+    if suffix_of(path) in HTML_SUFFIXES:
         text, title = html_to_text(text)
         if not text.strip():
             raise ValueError("HTML page has no main text that could be extracted")
@@ -130,7 +130,7 @@ def _utf8_verdict(path: Path, opener) -> str:
     return _utf8_file(str(path.resolve()), st.st_size, st.st_mtime_ns, opener)
 
 
-def _streams_as_utf8(path: Path, opener) -> bool:
+def streams_as_utf8(path: Path, opener) -> bool:
     """Whether the file is strictly UTF-8 without NUL bytes (what can be cut in pieces)."""
     return _utf8_verdict(path, opener) == "utf-8"
 
@@ -173,7 +173,7 @@ def _open_records(path: Path, name: str = "", on_problem: ProblemHandler | None 
     """The text of a records file as a stream of lines. UTF-8 (checked in a first pass) is
     decoded as it is read, so a file of a million articles is never held whole (read whole,
     it took three copies of itself: bytes, text and the buffer over it); mostly UTF-8 too, its
-    invalid bytes kept as lone surrogates (``surrogateescape``) for :func:`_record_lines` to
+    invalid bytes kept as lone surrogates (``surrogateescape``) for :func:`record_lines` to
     repair and report line by line. Other encodings are decoded whole by
     :func:`~dedup.io.encoding.decode_report`, their faults and a cut stream reported here."""
     report = on_problem or (lambda p: None)
@@ -191,7 +191,7 @@ def _open_records(path: Path, name: str = "", on_problem: ProblemHandler | None 
     return io.StringIO(decoded.text, newline="")
 
 
-def _record_lines(path: Path, name: str, on_problem: ProblemHandler) -> Iterator[str]:
+def record_lines(path: Path, name: str, on_problem: ProblemHandler) -> Iterator[str]:
     """The lines of a records file (see :func:`_open_records`), faulty bytes repaired and
     reported by line; a compressed stream cut short ends the lines, reported after the last."""
     with _open_records(path, name, on_problem) as handle:
@@ -209,7 +209,7 @@ def _record_lines(path: Path, name: str, on_problem: ProblemHandler) -> Iterator
         faults.close()
 
 
-def _regular(path: Path) -> bool:
+def is_regular(path: Path) -> bool:
     """Whether ``path`` is a regular file (anything else is not opened: a FIFO would block)."""
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
@@ -221,7 +221,7 @@ _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR,
           (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
 
 
-def _unreadable(path: Path) -> str | None:
+def why_unreadable(path: Path) -> str | None:
     """Why ``path`` is not read at all, or ``None``: only regular files are, and a document
     file up to :data:`MAX_DOCUMENT_BYTES`. Checked by ``stat`` before opening: opening a FIFO
     waits for a writer, and a device (``/dev/zero``) never ends."""

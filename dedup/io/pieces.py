@@ -16,9 +16,9 @@ from pathlib import Path
 from ..article import Article, ReadProblem
 from .walk import Skipped, sources
 from .fields import FieldMap
-from .files import ProblemHandler, _regular, _streams_as_utf8, _suffix, holds_records
+from .files import ProblemHandler, is_regular, streams_as_utf8, suffix_of, holds_records
 from .read import read_path
-from .records import _json_lines
+from .records import json_lines
 
 
 #: Document files in one piece.
@@ -82,10 +82,10 @@ def plan_pieces(paths: Iterable[str | os.PathLike], size: int) -> list[Piece] | 
             files.clear()
 
     for path, ident in sources(paths):
-        suffix = _suffix(path)
-        if isinstance(ident, Skipped) or not _regular(path):  # reported where the piece is read
+        suffix = suffix_of(path)
+        if isinstance(ident, Skipped) or not is_regular(path):  # reported where the piece is read
             files.append((str(path), ident))
-        elif suffix in _JSON_LINES and path.stat().st_size > size and _streams_as_utf8(path, open):
+        elif suffix in _JSON_LINES and path.stat().st_size > size and streams_as_utf8(path, open):
             flush()
             out.extend(_line_ranges(path, ident, size))
         elif holds_records(path):
@@ -116,4 +116,4 @@ def read_piece(piece: Piece, fields: FieldMap, on_problem: ProblemHandler) -> It
     except (OSError, ValueError) as exc:  # gone, or changed since it was cut
         on_problem(ReadProblem(f"{name}:{first}", f"cannot read lines from byte {start}: {exc}"))
         return
-    yield from _json_lines(io.StringIO(text, newline=""), first, name, fields, on_problem)
+    yield from json_lines(io.StringIO(text, newline=""), first, name, fields, on_problem)

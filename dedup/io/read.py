@@ -17,8 +17,8 @@ from pathlib import Path
 from ..article import Article, ReadProblem
 from .walk import InputError, Skipped, sources
 from .fields import FieldMap
-from .files import HTML_SUFFIXES, TEXT_SUFFIXES, ProblemHandler, _read_file, _suffix, _unreadable, holds_records
-from .records import _read_csv, _read_jsonl, _read_parquet
+from .files import HTML_SUFFIXES, TEXT_SUFFIXES, ProblemHandler, read_document, suffix_of, why_unreadable, holds_records
+from .records import read_csv, read_jsonl, read_parquet
 
 
 class _Counted:
@@ -38,14 +38,14 @@ def read_path(path: Path, ident: str, fields: FieldMap, on_problem: ProblemHandl
     if isinstance(ident, Skipped):
         on_problem(ReadProblem(str(ident), ident.reason))
         return
-    suffix = _suffix(path)
+    suffix = suffix_of(path)
     try:
-        if reason := _unreadable(path):
+        if reason := why_unreadable(path):
             on_problem(ReadProblem(ident, reason))
         elif holds_records(path):
             yield from _read_records(path, suffix, ident, fields, on_problem)
         elif suffix in TEXT_SUFFIXES | HTML_SUFFIXES or suffix == "":
-            yield _read_file(path, ident, on_problem)
+            yield read_document(path, ident, on_problem)
         else:
             on_problem(ReadProblem(ident, f"unsupported file type {suffix!r} (expected .txt, .md, .html, .jsonl, .csv or .parquet)"))
     except (OSError, ValueError, EOFError, gzip.BadGzipFile) as exc:
@@ -56,11 +56,11 @@ def _read_records(path: Path, suffix: str, name: str, fields: FieldMap, on_probl
                   ) -> Iterator[Article]:
     counted, read = _Counted(on_problem), 0
     if suffix in {".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"}:
-        articles = _read_jsonl(path, name, fields, counted)
+        articles = read_jsonl(path, name, fields, counted)
     elif suffix in {".csv", ".csv.gz"}:
-        articles = _read_csv(path, name, fields, counted)
+        articles = read_csv(path, name, fields, counted)
     else:
-        articles = _read_parquet(path, name, fields, counted)
+        articles = read_parquet(path, name, fields, counted)
     for article in articles:
         read += 1
         yield article

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..article import Article, ReadProblem
-from .fields import FieldMap, _used_names
-from .files import ProblemHandler, _record_lines
+from .fields import FieldMap, used_names
+from .files import ProblemHandler, record_lines
 
 
 def _record_article(record: dict, fields: FieldMap, source: str, fallback_id: str) -> Article:
@@ -27,7 +27,7 @@ def _record_article(record: dict, fields: FieldMap, source: str, fallback_id: st
     if text is None or not str(text).strip():
         raise ValueError("record has no text" + (f" in field {fields.text!r}" if fields.text else ""))
     rid = fields.get(record, "id")
-    used = _used_names(fields)
+    used = used_names(fields)
     return Article(
         id=str(rid) if rid not in (None, "") else fallback_id,
         text=str(text),
@@ -102,11 +102,11 @@ def parse_record(line: str, fields: FieldMap, where: str) -> tuple[Article, list
     return _record_article(record, fields, where, where), notes
 
 
-def _read_jsonl(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
-    yield from _json_lines(_record_lines(path, name, on_problem), 1, name, fields, on_problem)
+def read_jsonl(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
+    yield from json_lines(record_lines(path, name, on_problem), 1, name, fields, on_problem)
 
 
-def _json_lines(lines: Iterable[str], first: int, name: str, fields: FieldMap, on_problem: ProblemHandler
+def json_lines(lines: Iterable[str], first: int, name: str, fields: FieldMap, on_problem: ProblemHandler
                 ) -> Iterator[Article]:
     """The articles of JSON Lines ``lines``, numbered from ``first``."""
     for lineno, line in enumerate(lines, first):
@@ -174,12 +174,12 @@ class _Tape:
         return first, first + opened
 
 
-def _read_csv(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
+def read_csv(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
     """The articles of a CSV file. Quoting is read strictly: a quote never closed would swallow
     every record after it into one field; it is reported by the line where it opened, and the
     lines after that one are read as rows."""
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    tape = _Tape(_record_lines(path, name, on_problem))
+    tape = _Tape(record_lines(path, name, on_problem))
     reader = csv.DictReader(tape, strict=True)
     try:
         header = reader.fieldnames
@@ -223,7 +223,7 @@ def _csv_error(tape: _Tape, exc: csv.Error, name: str, on_problem: ProblemHandle
                                                f"line {opened} are read as rows"))
 
 
-def _read_parquet(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
+def read_parquet(path: Path, name: str, fields: FieldMap, on_problem: ProblemHandler) -> Iterator[Article]:
     from .parquet import read_records
 
     for row, record in enumerate(read_records(path), 1):

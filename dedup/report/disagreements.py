@@ -297,7 +297,7 @@ def _unmatched(these: set[str], others: set[str]) -> set[str]:
     return {x for x in these if not readings(x) & others}
 
 
-def _disagreements(texts: dict[str, str]) -> list[dict]:
+def find_disagreements(texts: dict[str, str]) -> list[dict]:
     out = []
     nums = {k: numbers(t) for k, t in texts.items()}
     with_numbers = {k: v for k, v in nums.items() if v}

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 
 from .align import MATCH, Alignment, align
 from ..article import Article
-from .disagreements import _disagreements
+from .disagreements import find_disagreements
 from .wording import word_diff
 
 SCHEMA = "dedup.report/1"
@@ -97,7 +97,7 @@ def group_report(articles: list[Article], group_id: int | str = 1, relation: str
                 "sentences": sentences,
                 "also_in": also,
                 "similarity": {"min": min(sims), "mean": round(sum(sims) / len(sims), 4)} if sims else None,
-                "disagreements": _disagreements({k: v["text"] for k, v in sentences.items()}) if len(order) > 1 else [],
+                "disagreements": find_disagreements({k: v["text"] for k, v in sentences.items()}) if len(order) > 1 else [],
             }
         )
     outlets = []
