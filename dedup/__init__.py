@@ -13,7 +13,9 @@ from .io.fields import FieldMap
 from .io.read import read
 from .io.walk import InputError
 from .text.normalize import NormConfig, normalize
-from .engine.local import ClusterResult, Settings, cluster, cluster_articles
+from .engine.local import cluster, cluster_articles
+from .job import ClusterResult
+from .match.settings import Settings
 from .report.variants import diff, render as render_report, report
 from .match.verdict import Thresholds, Verdict
 

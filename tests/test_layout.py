@@ -110,3 +110,32 @@ def test_every_module_opens_by_saying_what_it_does():
     thin = [name for name, path in _modules().items()
             if len((ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "").split()) < 8]
     assert thin == []
+
+
+#: The floors, from the bottom (docs/architecture.md): a folder or top-level module imports only
+#: from its own floor or those below it.
+FLOORS = [{"compute"}, {"article"}, {"text"}, {"match"}, {"job"}, {"io"}, {"engine", "corpus", "metrics"},
+          {"report", "index"}, {"config"}, {"cli"}, {"__main__"}]
+
+
+def _unit_graph() -> dict[str, set[str]]:
+    modules = _modules()
+
+    def unit(name: str) -> str:
+        parts = name.split(".")
+        return parts[1] if len(parts) > 1 else "dedup"
+
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        if name != "dedup":
+            graph.setdefault(unit(name), set()).update(unit(t) for t in _imports(name, path, set(modules)))
+    return graph
+
+
+def test_each_floor_imports_only_itself_and_the_floors_below():
+    rank = {unit: k for k, floor in enumerate(FLOORS) for unit in floor}
+    graph = _unit_graph()
+    assert set(graph) <= set(rank), f"a folder or module with no floor: {sorted(set(graph) - set(rank))}"
+    upward = sorted(f"{a} -> {b}" for a, targets in graph.items() for b in targets
+                    if b != "dedup" and rank[b] > rank[a])
+    assert upward == []

@@ -1,4 +1,5 @@
-"""Stripping, analyzing and verifying in several processes (``--jobs``).
+"""The local executor's map stages in several processes (``--jobs``): stripping, analyzing, signing
+and counting terms (and reading, for large inputs), on the pool of :mod:`dedup.engine.workers`.
 
 Articles are cut into ordered chunks; each worker returns its chunk's results in
 order, so the output does not depend on the number of jobs: line counts are
@@ -36,7 +37,7 @@ MIN_PARALLEL = 2000
 @dataclass(frozen=True)
 class WorkerState:
     """What the worker processes of a pool work with: given to the pool when it is made
-    (:class:`_Workers`), and inherited by the forked processes (nothing is sent)."""
+    (:class:`~dedup.engine.workers.Workers`), and inherited by the forked processes (nothing is sent)."""
 
     cleaner: Boilerplate
     shingle_size: int
@@ -239,7 +240,7 @@ class _FirstReading:
 
 def _batches(articles: Iterator[Article], size: int, sent: deque | None, hold: _FirstReading | None = None) -> Iterator[list]:
     """Consecutive batches of ``size`` articles, each as what a process needs of it (drawn as
-    the work goes: :meth:`_Workers.imap`). ``sent`` receives each batch's articles, in order;
+    the work goes: :meth:`~dedup.engine.workers.Workers.imap`). ``sent`` receives each batch's articles, in order;
     ``hold`` keeps them while it has room."""
     while True:
         batch = list(islice(articles, size))

@@ -5,7 +5,7 @@ word 5-gram shingles (near-duplicates) and its set of stemmed content words
 (same-story variants). Both signatures are banded for LSH; the bands find the
 candidates. Each article is stored with its group, its verdict and what
 verification needs (title, text, published date; the title and text
-zlib-compressed, :func:`pack_body`).
+zlib-compressed, :func:`~dedup.index.store.pack_body`).
 
 An incoming article is verified against the :data:`MAX_CANDIDATES` stored
 articles that share the most bands with it, each pair by

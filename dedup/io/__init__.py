@@ -1,6 +1,6 @@
 """Input and output: articles read from folders and record files, results written out.
 
-The first and last floors of the flow: :mod:`~dedup.io.walk` finds the input's files,
+The first and last steps of the flow: :mod:`~dedup.io.walk` finds the input's files,
 :mod:`~dedup.io.encoding` decides how a file is encoded, :mod:`~dedup.io.read` makes
 :class:`~dedup.article.Article` records of text, HTML, JSON Lines, CSV and Parquet files,
 :mod:`~dedup.io.formats` writes groups as JSON, JSON Lines, CSV or a table, and
