@@ -4,7 +4,7 @@ Both executors run these functions: :mod:`dedup.engine.dask` submits them as tas
 parts, :mod:`dedup.engine.local` calls the corpus-wide ones with the whole corpus as one part
 (its map stages run in worker processes, :mod:`dedup.engine.processes`). None of them mutates its
 inputs (a task may be run again with the same ones after a worker died), and none knows where it
-runs: the executors decide that. The stages, and what flows between them (:data:`STAGES`):
+runs: the executors decide that. The stages, in order, and what flows between them:
 
 ======================  =========  =====================================================
 stage                   kind       what flows
@@ -44,18 +44,14 @@ from ..match import candidates, term_vectors
 from ..match.candidates import (bucket_pairs, day_numbers, every_pair, keyword_pairs, pair_codes_of, pairs_of_codes,
                                 shared_at_least)
 from ..match.features import Analysis, Corpus, analyze
-from ..match.group import Group, components as connected_components, group_verdicts
+from ..match.group import Group, group_verdicts
 from ..match.settings import Settings
 from ..match.term_vectors import TermVectors, Units
 from ..match.verdict import Verdict
 from ..match.verify import Verifier
+from ..metrics import clustering_from_pairs
 from ..text.boilerplate import Boilerplate
 from ..text.lexicon import LEXICON
-
-#: The job's stages in order, with what each is made of (see the table above); the executors
-#: report progress and timings under these names.
-STAGES = ("read", "boilerplate", "analyze", "corpus statistics", "features", "candidates", "verify", "group")
-
 
 def count_lines(texts: Iterable[str], cleaner: Boilerplate | None = None) -> Counter:
     """How many of a part's texts each line appears in (the boilerplate's evidence; summed over parts)."""
@@ -241,14 +237,8 @@ def forest(verdicts: dict[tuple[int, int], Verdict]) -> dict[int, int]:
 
 def components(edges: Iterable[tuple[int, int]]) -> dict[int, int]:
     """Each article touched by ``edges`` → the smallest article of its connected component."""
-    edges = np.array(list(edges), dtype=np.int64).reshape(-1, 2)
-    nodes = np.unique(edges)
-    if not len(nodes):
-        return {}
-    labels = connected_components(len(nodes), np.searchsorted(nodes, edges))
-    smallest = np.full(int(labels.max()) + 1, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(smallest, labels, nodes)
-    return dict(zip(nodes.tolist(), smallest[labels].tolist()))
+    edges = list(edges)
+    return clustering_from_pairs(sorted({x for e in edges for x in e}), edges)
 
 
 def merge_forests(a: dict[int, int], b: dict[int, int]) -> dict[int, int]:

@@ -17,7 +17,6 @@ stored by :mod:`dedup.match.verdicts`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import NamedTuple
 
 import numpy as np
@@ -91,14 +90,6 @@ class Verdict:
                 ],
             },
         }
-
-
-def _days_apart(a: str, b: str) -> float | None:
-    try:
-        da, db = date.fromisoformat(a[:10]), date.fromisoformat(b[:10])
-    except ValueError:
-        return None
-    return abs((da - db).days)
 
 
 @dataclass(frozen=True)
